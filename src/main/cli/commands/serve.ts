@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { seedDemoOnce } from '../../services/demo';
+import { startHttpBridge } from '../../transports/http';
+import { intOption, type Command } from '../command';
+
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined); // no desktop browser: the printed URL is enough
+  child.unref();
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'browser mode: serve the workstation and its API on this computer (prints the URL with its access token)',
+  usage: 'caldiff serve [--port N] [--host 127.0.0.1] [--allow-remote] [--open] [--no-demo] [--json] [--data-dir DIR]',
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'allow-remote': { type: 'boolean', default: false },
+    open: { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+  },
+  async run(ctx) {
+    const app = ctx.app();
+    if (!ctx.values['no-demo']) seedDemoOnce(app);
+    const bridge = await startHttpBridge(app, {
+      port: intOption(ctx, 'port', 0) ?? 0,
+      host: (ctx.values.host as string | undefined) ?? '127.0.0.1',
+      allowRemote: Boolean(ctx.values['allow-remote']),
+      rendererDir: path.resolve(__dirname, '..', 'renderer'),
+    });
+    if (ctx.json) ctx.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, dataDir: app.context.dataDir }));
+    else ctx.out(`CalDiff Workstation (browser mode) at ${bridge.url}\ndata: ${app.context.dataDir}\nCtrl+C stops it.`);
+    if (ctx.values.open) openBrowser(bridge.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await bridge.close();
+    return 0;
+  },
+};

@@ -1,0 +1,18 @@
+import type { Db } from './store';
+import type { JobRegistry } from './jobs/registry';
+
+/** Everything a service needs, made once per process by createApp (src/main/app.ts). */
+export interface AppContext {
+  readonly version: string;
+  readonly dataDir: string;
+  /** Where model cards and ONNX files are discovered (the repo's or the installed app's models/). */
+  readonly modelsDir: string;
+  readonly db: Db;
+  readonly jobs: JobRegistry;
+  readonly settings: AppSettings;
+}
+
+export interface AppSettings {
+  /** Run the model on the CPU even where a GPU provider would load (env CALDIFF_FORCE_CPU=1). */
+  forceCpu: boolean;
+}

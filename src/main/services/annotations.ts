@@ -1,0 +1,53 @@
+import { ApiError } from '../../shared/errors';
+import { unpackMask } from '../../shared/masks';
+import { sliceLength } from '../../shared/volume';
+import { currentMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatus, reviewStatuses, saveMask, setReview } from '../store';
+import type { HandlerGroup } from './registry';
+
+export const annotationHandlers: HandlerGroup<
+  'raters.list' | 'raters.create' | 'annotations.get' | 'annotations.save' | 'review.set' | 'review.list' | 'audit.list'
+> = {
+  'raters.list': (_req, app) => listRaters(app.db),
+
+  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name))(),
+
+  /** Blinded: a rater sees only their own mask until they have marked the slice reviewed. */
+  'annotations.get': ({ studyId, sliceIndex, viewerRaterId, blinded }, app) => {
+    const study = getStudy(app.db, studyId);
+    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    const all = currentMasks(app.db, studyId, sliceIndex);
+    const unblinded = !blinded || (viewerRaterId !== null && reviewStatus(app.db, studyId, sliceIndex, viewerRaterId) === 'reviewed');
+    const visible = unblinded ? all : all.filter((m) => m.raterId === viewerRaterId);
+    return {
+      width: study.dims[0],
+      height: study.dims[1],
+      masks: visible.map((m) => ({ raterId: m.raterId, raterName: m.raterName, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt })),
+      hidden: all.length - visible.length,
+    };
+  },
+
+  'annotations.save': ({ studyId, sliceIndex, raterId, mask, source, baseRevision }, app) => {
+    const study = getStudy(app.db, studyId);
+    const rater = getRater(app.db, raterId);
+    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    const n = sliceLength(study);
+    if (mask.length !== Math.ceil(n / 8)) throw new ApiError('validation', `mask holds ${mask.length} bytes; a ${study.dims[0]}x${study.dims[1]} slice needs ${Math.ceil(n / 8)} (bit-packed)`);
+    return saveMask(app.db, { studyId, sliceIndex, raterId, mask: unpackMask(mask, n), source, baseRevision }, rater.name);
+  },
+
+  'review.set': ({ studyId, sliceIndex, raterId, status }, app) => {
+    const study = getStudy(app.db, studyId);
+    const rater = getRater(app.db, raterId);
+    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    setReview(app.db, studyId, sliceIndex, raterId, status, rater.name);
+    return { ok: true as const };
+  },
+
+  'review.list': ({ studyId, raterId }, app) => {
+    getStudy(app.db, studyId);
+    getRater(app.db, raterId);
+    return reviewStatuses(app.db, studyId, raterId);
+  },
+
+  'audit.list': ({ studyId, limit }, app) => listAudit(app.db, studyId, limit),
+};

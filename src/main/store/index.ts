@@ -1,0 +1,7 @@
+export * from './database';
+export * from './audit';
+export * from './studies';
+export * from './raters';
+export * from './annotations';
+export * from './reviews';
+export * from './runs';

@@ -1,0 +1,123 @@
+/**
+ * Versioned schema migrations. Each runs once, in order, inside a transaction, and records itself in
+ * schema_migrations; a database newer than this build is refused rather than guessed at.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        patient_id TEXT,
+        source TEXT NOT NULL CHECK (source IN ('lidc', 'png', 'nifti', 'dicom')),
+        source_path TEXT NOT NULL,
+        nx INTEGER NOT NULL, ny INTEGER NOT NULL, nz INTEGER NOT NULL,
+        spacing TEXT NOT NULL,       -- JSON [sx, sy, sz] mm
+        origin TEXT NOT NULL,        -- JSON [x, y, z] LPS mm
+        direction TEXT NOT NULL,     -- JSON row-major 3x3, columns are the i, j, k axes
+        dtype TEXT NOT NULL CHECK (dtype IN ('uint8', 'int16', 'int32', 'float32')),
+        intensity TEXT NOT NULL CHECK (intensity IN ('HU', 'windowed', 'raw')),
+        window_width REAL NOT NULL,
+        window_level REAL NOT NULL,
+        source_meta TEXT NOT NULL DEFAULT '{}', -- JSON: what export needs to line up with the input (NIfTI affine, DICOM UIDs)
+        notes TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE slices (
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        slice_index INTEGER NOT NULL,
+        image BLOB NOT NULL,          -- deflate of the slice's voxels, little-endian, dtype of the study
+        PRIMARY KEY (study_id, slice_index)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE raters (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at TEXT NOT NULL
+      );
+
+      -- Every revision of every rater's mask is kept; the current mask is the highest revision.
+      CREATE TABLE annotations (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        slice_index INTEGER NOT NULL,
+        rater_id INTEGER NOT NULL REFERENCES raters(id),
+        revision INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('manual', 'model-mean', 'model-sample', 'imported')),
+        mask BLOB NOT NULL,           -- deflate of the bit-packed mask
+        area INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (study_id, slice_index, rater_id, revision)
+      );
+      CREATE INDEX annotations_by_slice ON annotations (study_id, slice_index);
+
+      CREATE TABLE model_runs (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        sampler TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        steps INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'cancelled', 'failed')),
+        timings TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX model_runs_by_settings ON model_runs (study_id, model_id, model_sha256, sampler, seed, samples, steps);
+
+      CREATE TABLE slice_results (
+        run_id INTEGER NOT NULL REFERENCES model_runs(id) ON DELETE CASCADE,
+        slice_index INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        total_uncertainty REAL NOT NULL,
+        lesion_uncertainty REAL NOT NULL,
+        score REAL NOT NULL,
+        mean_area REAL NOT NULL,
+        samples BLOB NOT NULL,        -- deflate of N bit-packed masks, concatenated
+        sample_count INTEGER NOT NULL,
+        mean BLOB NOT NULL,           -- deflate of float32 maps
+        uncertainty BLOB NOT NULL,
+        entropy BLOB NOT NULL,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        elapsed_ms REAL NOT NULL,
+        PRIMARY KEY (run_id, slice_index)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE reviews (
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        slice_index INTEGER NOT NULL,
+        rater_id INTEGER NOT NULL REFERENCES raters(id),
+        status TEXT NOT NULL CHECK (status IN ('unreviewed', 'reviewed', 'second-look')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (study_id, slice_index, rater_id)
+      ) WITHOUT ROWID;
+
+      -- Append-only: who changed what and when. No foreign keys, so history outlives what it describes.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        study_id INTEGER,
+        slice_index INTEGER,
+        detail TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    `,
+  },
+];

@@ -1,0 +1,327 @@
+/**
+ * The contract between the renderer (and every other client: the HTTP bridge, the CLI, tests) and the main
+ * process. Every operation is declared here once, with zod schemas for its request and its response; the
+ * Electron IPC bridge, the HTTP bridge and the typed clients are all derived from this table.
+ *
+ * Binary payloads (images, masks, maps) are typed arrays, never arrays of JSON numbers: masks are bit-packed
+ * (see masks.ts), images keep their voxel type.
+ */
+import { z } from 'zod';
+
+// ---------- building blocks ----------
+
+const id = z.number().int().positive();
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+const dims3 = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+const sliceIndex = z.number().int().nonnegative();
+// z.custom keeps the plain typed-array types (any backing buffer), which is what every process holds.
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' });
+const floats = z.custom<Float32Array>((v) => v instanceof Float32Array, { message: 'expected a Float32Array' });
+const voxels = z.custom<Uint8Array | Int16Array | Int32Array | Float32Array>(
+  (v) => v instanceof Uint8Array || v instanceof Int16Array || v instanceof Int32Array || v instanceof Float32Array,
+  { message: 'expected voxel data (Uint8Array, Int16Array, Int32Array or Float32Array)' },
+);
+const timestamp = z.string(); // ISO 8601, UTC
+
+export const VoxelTypeSchema = z.enum(['uint8', 'int16', 'int32', 'float32']);
+export const IntensitySchema = z.enum(['HU', 'windowed', 'raw']);
+export const WindowSchema = z.object({ width: z.number().positive(), level: z.number() });
+
+export const GeometrySchema = z.object({
+  dims: dims3,
+  spacing: vec3,
+  origin: vec3,
+  direction: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]),
+});
+
+export const StudySourceSchema = z.enum(['lidc', 'png', 'nifti', 'dicom']);
+
+export const StudySummarySchema = z.object({
+  id,
+  name: z.string(),
+  patientId: z.string().nullable(),
+  source: StudySourceSchema,
+  sourcePath: z.string(),
+  dims: dims3,
+  spacing: vec3,
+  intensity: IntensitySchema,
+  raterCount: z.number().int().nonnegative(),
+  annotatedSlices: z.number().int().nonnegative(),
+  createdAt: timestamp,
+});
+export type StudySummary = z.infer<typeof StudySummarySchema>;
+
+export const RaterSchema = z.object({ id, name: z.string(), createdAt: timestamp });
+export type Rater = z.infer<typeof RaterSchema>;
+
+export const StudyDetailSchema = StudySummarySchema.extend({
+  geometry: GeometrySchema,
+  dtype: VoxelTypeSchema,
+  window: WindowSchema,
+  raters: z.array(RaterSchema),
+  /** Anything the import noticed that a reader should know (e.g. spacing unknown, slices reordered). */
+  notes: z.array(z.string()),
+});
+export type StudyDetail = z.infer<typeof StudyDetailSchema>;
+
+export const VolumeDataSchema = GeometrySchema.extend({
+  dtype: VoxelTypeSchema,
+  intensity: IntensitySchema,
+  window: WindowSchema,
+  data: voxels,
+});
+
+export const SliceImageSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  dtype: VoxelTypeSchema,
+  data: voxels,
+});
+
+export const MaskSourceSchema = z.enum(['manual', 'model-mean', 'model-sample', 'imported']);
+export const RaterMaskSchema = z.object({
+  raterId: id,
+  raterName: z.string(),
+  revision: z.number().int().positive(),
+  source: MaskSourceSchema,
+  /** Bit-packed, width*height pixels. */
+  mask: bytes,
+  updatedAt: timestamp,
+});
+
+export const ReviewStatusSchema = z.enum(['unreviewed', 'reviewed', 'second-look']);
+export type ReviewStatus = z.infer<typeof ReviewStatusSchema>;
+
+export const JobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export const JobSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: JobStateSchema,
+  studyId: id.nullable(),
+  /** Units of work (slices for triage). */
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** Step within the current unit (denoising step k of K). */
+  step: z.number().int().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  message: z.string(),
+  warnings: z.array(z.string()),
+  error: z.string().nullable(),
+  startedAt: timestamp,
+  finishedAt: timestamp.nullable(),
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const ModelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  file: z.string(),
+  sha256: z.string(),
+  ok: z.boolean(),
+  problem: z.string().nullable(),
+  defaults: z.object({ samples: z.number().int().positive(), steps: z.number().int().positive(), sampler: z.string() }),
+  validation: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const ProviderReportSchema = z.object({
+  active: z.string().nullable(),
+  attempts: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().nullable() })),
+  forcedCpu: z.boolean(),
+});
+
+export const QueueItemSchema = z.object({
+  studyId: id,
+  studyName: z.string(),
+  sliceIndex,
+  score: z.number(),
+  totalUncertainty: z.number(),
+  lesionUncertainty: z.number(),
+  meanArea: z.number(),
+  status: ReviewStatusSchema,
+  runId: id,
+});
+export type QueueItem = z.infer<typeof QueueItemSchema>;
+
+export const SliceResultSchema = z.object({
+  runId: id,
+  modelId: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  samples: z.array(bytes),
+  mean: floats,
+  uncertainty: floats,
+  entropy: floats,
+  totalUncertainty: z.number(),
+  lesionUncertainty: z.number(),
+  score: z.number(),
+  warnings: z.array(z.string()),
+});
+
+const nullableNumber = z.number().nullable();
+export const CalibrationMetricsSchema = z.object({
+  sncc: nullableNumber,
+  dmax: nullableNumber,
+  sc: nullableNumber,
+  da: nullableNumber,
+  ci: nullableNumber,
+  ged: nullableNumber,
+});
+export const AgreementSchema = z.object({
+  raters: z.array(z.object({ raterId: id, raterName: z.string() })),
+  /** pairwise[i][j]: Dice between raters i and j (null on the diagonal). */
+  pairwiseDice: z.array(z.array(nullableNumber)),
+  meanPairwiseDice: nullableNumber,
+  staple: z.array(z.object({ raterId: id, sensitivity: z.number(), specificity: z.number() })),
+  consensusMajority: bytes,
+  consensusStaple: bytes,
+  model: CalibrationMetricsSchema.nullable(),
+});
+
+export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report']);
+
+// ---------- the operations ----------
+
+function op<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res, http: { method: 'GET' | 'POST'; path: string }) {
+  return { request, response, http };
+}
+const empty = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
+const studyRef = z.object({ studyId: id }).strict();
+
+export const api = {
+  'app.info': op(
+    empty,
+    z.object({ version: z.string(), dataDir: z.string(), transport: z.enum(['ipc', 'http']), platform: z.string() }),
+    { method: 'GET', path: '/info' },
+  ),
+
+  'studies.list': op(empty, z.array(StudySummarySchema), { method: 'GET', path: '/studies' }),
+  'studies.get': op(studyRef, StudyDetailSchema, { method: 'POST', path: '/studies/get' }),
+  'studies.import': op(
+    z.object({ paths: z.array(z.string().min(1)).min(1).max(1000) }).strict(),
+    z.object({
+      studies: z.array(StudySummarySchema),
+      skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+    }),
+    { method: 'POST', path: '/studies/import' },
+  ),
+  'studies.delete': op(studyRef, ok, { method: 'POST', path: '/studies/delete' }),
+  'studies.volume': op(studyRef, VolumeDataSchema, { method: 'POST', path: '/studies/volume' }),
+  'studies.slice': op(z.object({ studyId: id, sliceIndex }).strict(), SliceImageSchema, { method: 'POST', path: '/studies/slice' }),
+
+  'raters.list': op(empty, z.array(RaterSchema), { method: 'GET', path: '/raters' }),
+  'raters.create': op(z.object({ name: z.string().trim().min(1).max(120) }).strict(), RaterSchema, { method: 'POST', path: '/raters/create' }),
+
+  'annotations.get': op(
+    z.object({ studyId: id, sliceIndex, viewerRaterId: id.nullable(), blinded: z.boolean().default(true) }).strict(),
+    z.object({
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      masks: z.array(RaterMaskSchema),
+      /** How many other raters' masks blinding hides until the viewer marks the slice reviewed. */
+      hidden: z.number().int().nonnegative(),
+    }),
+    { method: 'POST', path: '/annotations/get' },
+  ),
+  'annotations.save': op(
+    z
+      .object({
+        studyId: id,
+        sliceIndex,
+        raterId: id,
+        mask: bytes,
+        source: MaskSourceSchema,
+        /** The revision the client edited; a stale one is refused so nobody overwrites unseen work. */
+        baseRevision: z.number().int().nonnegative().nullable(),
+      })
+      .strict(),
+    z.object({ revision: z.number().int().positive(), unchanged: z.boolean() }),
+    { method: 'POST', path: '/annotations/save' },
+  ),
+
+  'review.set': op(
+    z.object({ studyId: id, sliceIndex, raterId: id, status: ReviewStatusSchema }).strict(),
+    ok,
+    { method: 'POST', path: '/review/set' },
+  ),
+  'review.list': op(
+    z.object({ studyId: id, raterId: id }).strict(),
+    z.array(z.object({ sliceIndex, status: ReviewStatusSchema, updatedAt: timestamp })),
+    { method: 'POST', path: '/review/list' },
+  ),
+
+  'audit.list': op(
+    z.object({ studyId: id.nullable(), limit: z.number().int().positive().max(10_000).default(200) }).strict(),
+    z.array(z.object({ id, at: timestamp, actor: z.string(), action: z.string(), studyId: id.nullable(), sliceIndex: z.number().int().nullable(), detail: z.string() })),
+    { method: 'POST', path: '/audit/list' },
+  ),
+
+  'jobs.get': op(z.object({ jobId: z.string().min(1) }).strict(), JobSchema, { method: 'POST', path: '/jobs/get' }),
+  'jobs.list': op(empty, z.array(JobSchema), { method: 'GET', path: '/jobs' }),
+  'jobs.cancel': op(z.object({ jobId: z.string().min(1) }).strict(), JobSchema, { method: 'POST', path: '/jobs/cancel' }),
+
+  'models.list': op(empty, z.object({ models: z.array(ModelInfoSchema), provider: ProviderReportSchema.nullable() }), { method: 'GET', path: '/models' }),
+
+  'triage.start': op(
+    z
+      .object({
+        studyId: id,
+        modelId: z.string().nullable().default(null),
+        samples: z.number().int().min(1).max(64).default(16),
+        steps: z.number().int().min(1).max(1000).nullable().default(null),
+        sampler: z.enum(['ddim', 'ddpm']).default('ddim'),
+        seed: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
+    JobSchema,
+    { method: 'POST', path: '/triage/start' },
+  ),
+  'triage.queue': op(
+    z.object({ studyId: id.nullable(), raterId: id.nullable() }).strict(),
+    z.object({ items: z.array(QueueItemSchema), reviewed: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+    { method: 'POST', path: '/triage/queue' },
+  ),
+  'triage.result': op(z.object({ studyId: id, sliceIndex }).strict(), SliceResultSchema.nullable(), { method: 'POST', path: '/triage/result' }),
+
+  'metrics.slice': op(z.object({ studyId: id, sliceIndex }).strict(), AgreementSchema, { method: 'POST', path: '/metrics/slice' }),
+  'metrics.study': op(
+    studyRef,
+    z.object({
+      slices: z.array(z.object({ sliceIndex, meanPairwiseDice: nullableNumber, model: CalibrationMetricsSchema.nullable(), uncertainty: nullableNumber })),
+      pairwiseDice: z.array(z.array(nullableNumber)),
+      raters: z.array(z.object({ raterId: id, raterName: z.string() })),
+    }),
+    { method: 'POST', path: '/metrics/study' },
+  ),
+
+  'export.study': op(
+    z
+      .object({
+        studyId: id,
+        outDir: z.string().min(1),
+        formats: z.array(ExportFormatSchema).min(1).default(['nifti', 'png', 'report']),
+      })
+      .strict(),
+    z.object({ files: z.array(z.string()) }),
+    { method: 'POST', path: '/export/study' },
+  ),
+} as const;
+
+export type Api = typeof api;
+export type OpName = keyof Api;
+export type Request<K extends OpName> = z.input<Api[K]['request']>;
+export type ParsedRequest<K extends OpName> = z.output<Api[K]['request']>;
+export type Response<K extends OpName> = z.output<Api[K]['response']>;
+
+/** What every client (IPC, HTTP, in-process) offers: one async function per operation. */
+export type ApiClient = { [K in OpName]: (request: Request<K>) => Promise<Response<K>> };
+
+export const opNames = Object.keys(api) as OpName[];
+
+export function isOpName(name: string): name is OpName {
+  return Object.prototype.hasOwnProperty.call(api, name);
+}
+
+/** The name of the IPC channel that carries every call; the preload exposes nothing else. */
+export const IPC_CHANNEL = 'caldiff:call';
