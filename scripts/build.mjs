@@ -24,7 +24,7 @@ async function buildMain() {
 }
 
 async function buildRenderer() {
-  await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
+  await viteBuild({ configFile: 'vite.config.mts', logLevel: 'warn' });
 }
 
 if (only !== 'renderer') await buildMain();

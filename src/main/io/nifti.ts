@@ -148,7 +148,7 @@ function qformAffine(q: number[], pixdim: number[], qfac: number): number[] {
 
 /** NIfTI maps voxels to RAS; the app works in DICOM's LPS, which flips x and y. */
 export function geometryFromRasAffine(affine: number[], dims: [number, number, number]): Geometry {
-  const lps = (row: number, col: number) => (row < 2 ? -1 : 1) * affine[row * 4 + col];
+  const lps = (row: number, col: number) => (row < 2 ? -1 : 1) * affine[row * 4 + col] || 0; // || 0: no -0
   const spacing = [0, 1, 2].map((c) => Math.hypot(lps(0, c), lps(1, c), lps(2, c)) || 1) as Geometry['spacing'];
   const direction = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => lps(r, c) / spacing[c])) as Geometry['direction'];
   return { dims, spacing, origin: [lps(0, 3), lps(1, 3), lps(2, 3)], direction };

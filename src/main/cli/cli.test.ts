@@ -1,0 +1,69 @@
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { caldiff, caldiffProcess } from '../testing/cli';
+import { SHARED_DATA, tempDir } from '../testing/paths';
+import { DATABASE_FILE } from '../store';
+
+const LIDC = path.join(SHARED_DATA, 'lidc-idri');
+
+describe('caldiff command', () => {
+  it('imports a LIDC patient and lists its studies as JSON', () => {
+    const dataDir = tempDir();
+    const imported = caldiff(['import', path.join(LIDC, 'LIDC-IDRI-0001'), '--data-dir', dataDir, '--json']);
+    expect(imported.status).toBe(0);
+    expect(JSON.parse(imported.stdout).studies).toHaveLength(1);
+    const listed = caldiff(['studies', '--json', '--data-dir', dataDir]);
+    expect(listed.status).toBe(0);
+    const studies = JSON.parse(listed.stdout);
+    expect(studies).toMatchObject([{ name: 'LIDC-IDRI-0001 nodule-0', raterCount: 4, dims: [128, 128, 9] }]);
+  });
+
+  it('fails with one line and a non-zero status', () => {
+    const dataDir = tempDir();
+    const missing = caldiff(['import', '/nonexistent/scan.nii.gz', '--data-dir', dataDir]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('caldiff: /nonexistent/scan.nii.gz: no such file or folder\n');
+    const unknown = caldiff(['frobnicate']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/^caldiff: unknown command "frobnicate"/);
+    const badFlag = caldiff(['studies', '--colour']);
+    expect(badFlag.status).toBe(1);
+    expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('leaves a consistent database holding all or none of an import killed with SIGKILL midway', async () => {
+    const dataDir = tempDir();
+    const patients = readdirSync(LIDC).filter((p) => p.startsWith('LIDC-IDRI-')).sort().slice(0, 80).map((p) => path.join(LIDC, p));
+    const child = caldiffProcess(['import', ...patients, '--data-dir', dataDir]);
+    const wal = path.join(dataDir, `${DATABASE_FILE}-wal`);
+    // Kill once the import has written a good part of its transaction to the WAL.
+    const killed = await new Promise<NodeJS.Signals | null>((resolve) => {
+      const timer = setInterval(() => {
+        if (existsSync(wal) && statSync(wal).size > 2_000_000) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 10);
+      child.on('exit', (_code, signal) => {
+        clearInterval(timer);
+        resolve(signal);
+      });
+    });
+    expect(killed).toBe('SIGKILL');
+    const db = new Database(path.join(dataDir, DATABASE_FILE));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const studies = (db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n;
+    const slices = (db.prepare('SELECT COUNT(*) AS n FROM slices').get() as { n: number }).n;
+    db.close();
+    expect(studies).toBe(0); // killed inside its one transaction: none of it
+    expect(slices).toBe(0);
+    // The same import run to the end holds all of it.
+    const done = caldiff(['import', ...patients, '--data-dir', dataDir, '--json']);
+    expect(done.status).toBe(0);
+    const nodules = patients.flatMap((p) => readdirSync(p)).length;
+    expect(JSON.parse(done.stdout).studies).toHaveLength(nodules);
+  });
+});
