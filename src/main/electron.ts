@@ -57,9 +57,9 @@ function createWindow(): BrowserWindow {
 
 let app: App | undefined;
 
-electronApp.whenReady().then(() => {
+electronApp.whenReady().then(async () => {
   app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData') });
-  seedDemoOnce(app);
+  await seedDemoOnce(app);
   serveRenderer();
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, grant) => grant(false));
   registerIpcBridge(ipcMain, app, (event) => new URL(event.senderFrame?.url ?? 'about:blank').origin === ORIGIN);

@@ -1,14 +1,16 @@
 /**
  * What `import` understands, behind one function: paths in, studies (volume + rater masks) out.
  * Layouts: a LIDC nodule folder (image.nii.gz + rater-R.nii.gz), a PNG case folder (image.png + rater-R.png),
- * any NIfTI volume, and any folder or tree holding those (a patient folder, the whole data set).
- * Reading is lazy so that a large tree streams through one transaction instead of sitting in memory.
+ * any NIfTI volume, DICOM series and SEG objects, and any folder or tree holding those.
+ * Reading is lazy so that a large tree streams through one transaction instead of sitting in memory; DICOM is
+ * found here and read by dicom-sources.ts (its decoders are asynchronous).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/errors';
 import { IDENTITY_DIRECTION, defaultWindow, sliceLength } from '../../shared/volume';
 import type { NewStudy } from '../store';
+import { scanDicomFolder, type DicomScan } from './dicom';
 import { readNiftiFile } from './nifti';
 import { readPngGray, readPngMask } from './png';
 
@@ -30,11 +32,25 @@ export interface ImportItem {
 
 export interface Discovery {
   items: ImportItem[];
+  /** DICOM series and SEG objects found, read later (asynchronously) by dicom-sources.ts. */
+  dicom: Pick<DicomScan, 'series' | 'segs'>;
   skipped: { path: string; reason: string }[];
 }
 
 const RATER_FILE = /^rater-(\d+)\.(nii\.gz|nii|png)$/;
 const isNifti = (name: string) => /\.nii(\.gz)?$/i.test(name);
+
+/** A Part-10 DICOM file has "DICM" after its 128-byte preamble; many are named without an extension. */
+function isDicomFile(file: string): boolean {
+  if (/\.dcm$/i.test(file)) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    return readSync(fd, magic, 0, 4, 128) === 4 && magic.toString('latin1') === 'DICM';
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The name a LIDC rater file becomes: rater-0 is "LIDC reader 1". */
 export const lidcRaterName = (index: number) => `LIDC reader ${index + 1}`;
@@ -44,10 +60,11 @@ function bad(file: string, problem: string): never {
 }
 
 export function discover(paths: string[]): Discovery {
-  const found: Discovery = { items: [], skipped: [] };
+  const found: Discovery = { items: [], dicom: { series: [], segs: [] }, skipped: [] };
+  const count = () => found.items.length + found.dicom.series.reduce((n, s) => n + s.files.length, 0) + found.dicom.segs.length;
   for (const p of paths) {
     const abs = path.resolve(p);
-    const before = found.items.length;
+    const before = count();
     let stat;
     try {
       stat = statSync(abs);
@@ -56,8 +73,9 @@ export function discover(paths: string[]): Discovery {
     }
     if (stat.isDirectory()) walk(abs, found);
     else if (isNifti(abs)) found.items.push(niftiItem(abs));
-    else bad(abs, 'is not a NIfTI file or a folder of studies');
-    if (found.items.length === before) bad(abs, 'holds no images that can be imported (expected NIfTI volumes, LIDC nodule folders or PNG case folders)');
+    else if (isDicomFile(abs)) addDicom(abs, found);
+    else bad(abs, 'is not a NIfTI or DICOM file, nor a folder of studies');
+    if (count() === before) bad(abs, 'holds no images that can be imported (expected NIfTI volumes, DICOM series, LIDC nodule folders or PNG case folders)');
   }
   return found;
 }
@@ -73,12 +91,30 @@ function walk(dir: string, found: Discovery): void {
     found.items.push(caseItem(dir, 'image.png', 'png'));
     return;
   }
+  if (entries.some((e) => e.isFile() && isDicomFile(path.join(dir, e.name)))) {
+    addDicom(dir, found); // the DICOM scan takes the whole subtree
+    return;
+  }
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) walk(full, found);
     else if (e.isFile() && isNifti(e.name)) found.items.push(niftiItem(full));
     else if (e.isFile()) found.skipped.push({ path: full, reason: 'not an image this import understands' });
   }
+}
+
+/** Truncated or malformed DICOM files fail the import (all or nothing) instead of being dropped quietly. */
+function addDicom(root: string, found: Discovery): void {
+  const scan = scanDicomFolder(root);
+  if (scan.broken.length) bad(scan.broken[0].path, scan.broken[0].reason.replace(/^.*?: /, ''));
+  for (const series of scan.series) {
+    // Files of one series named one by one arrive as several scans: they are still one series.
+    const same = found.dicom.series.find((s) => s.seriesInstanceUID === series.seriesInstanceUID);
+    if (same) same.files.push(...series.files.filter((f) => !same.files.includes(f)));
+    else found.dicom.series.push(series);
+  }
+  found.dicom.segs.push(...scan.segs);
+  found.skipped.push(...scan.skipped);
 }
 
 function niftiItem(file: string): ImportItem {

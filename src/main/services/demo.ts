@@ -15,12 +15,12 @@ export function defaultDemoDir(): string {
  * A fresh install opens on the demo nodules. Seeding happens once per data directory (recorded in the audit
  * log), so a user who deletes the demo studies does not get them back.
  */
-export function seedDemoOnce(app: App, demoDir = defaultDemoDir()): number[] {
+export async function seedDemoOnce(app: App, demoDir = defaultDemoDir()): Promise<number[]> {
   const { db } = app.context;
   const seeded = db.prepare("SELECT 1 FROM audit_log WHERE action = 'demo.seed' LIMIT 1").get();
   const empty = (db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n === 0;
   if (seeded || !empty || !existsSync(demoDir)) return [];
-  const { studyIds } = importPaths(db, [path.join(demoDir, 'lidc')], 'demo');
+  const { studyIds } = await importPaths(db, [path.join(demoDir, 'lidc')], 'demo');
   appendAudit(db, { actor: 'demo', action: 'demo.seed', detail: `${studyIds.length} demo studies from ${demoDir}` });
   return studyIds;
 }

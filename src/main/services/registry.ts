@@ -21,13 +21,12 @@ export function formatZodError(error: ZodError): string {
  * The single entry point of every transport: validate the raw request against the contract, run the handler,
  * and check the answer against the contract too, so no transport can receive what the contract does not promise.
  */
-export async function dispatch(handlers: Partial<Handlers>, app: AppContext, op: string, raw: unknown, call: CallContext): Promise<unknown> {
+export async function dispatch(handlers: Handlers, app: AppContext, op: string, raw: unknown, call: CallContext): Promise<unknown> {
   if (!isOpName(op)) throw new ApiError('not_found', `unknown operation "${op}"`);
   const contract = api[op];
   const parsed = contract.request.safeParse(raw ?? {});
   if (!parsed.success) throw new ApiError('validation', `invalid request for ${op}: ${formatZodError(parsed.error)}`);
-  const handler = handlers[op] as Handler<typeof op> | undefined;
-  if (!handler) throw new ApiError('unavailable', `${op} is not available in this build`);
+  const handler = handlers[op] as Handler<typeof op>;
   const result = await handler(parsed.data as never, app, call);
   const checked = contract.response.safeParse(result);
   if (!checked.success) throw new ApiError('internal', `${op} produced an answer outside the contract: ${formatZodError(checked.error)}`);

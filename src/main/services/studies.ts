@@ -1,6 +1,9 @@
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
-import { discover } from '../io/sources';
+import path from 'node:path';
+import type { DicomSeriesMeta } from '../io/dicom';
+import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
+import { discover, type ImportedStudy } from '../io/sources';
 import { deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, summaryOf, type Db } from '../store';
 import type { HandlerGroup } from './registry';
 
@@ -9,22 +12,39 @@ export interface ImportOutcome {
   skipped: { path: string; reason: string }[];
 }
 
+/** The DICOM series already in the store, for SEG objects imported on their own. */
+function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSeriesMeta }> {
+  const rows = db.prepare("SELECT id, source_meta FROM studies WHERE source = 'dicom'").all() as { id: number; source_meta: string }[];
+  return new Map(
+    rows.map((r) => {
+      const meta = (JSON.parse(r.source_meta) as { dicom: DicomSeriesMeta }).dicom;
+      return [meta.seriesInstanceUID, { studyId: r.id, meta }];
+    }),
+  );
+}
+
 /**
  * Imports every study under the given paths in ONE transaction: a bad file anywhere (or a crash) leaves the
- * database exactly as it was. A path already imported is skipped, not duplicated.
+ * database exactly as it was. A path already imported is skipped, not duplicated. DICOM is decoded before the
+ * transaction (its decoders are asynchronous); everything else streams through it.
  */
-export function importPaths(db: Db, paths: string[], actor: string, onStudy?: (name: string, index: number, total: number) => void): ImportOutcome {
-  const { items, skipped } = discover(paths);
+export async function importPaths(db: Db, paths: string[], actor: string): Promise<ImportOutcome> {
+  const { items, dicom, skipped } = discover(paths);
   const known = new Map((db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[]).map((r) => [r.source_path, r.id]));
+  const stored = storedDicomSeries(db);
+  const newSeries = dicom.series.filter((s) => {
+    const existing = stored.get(s.seriesInstanceUID);
+    if (existing) skipped.push({ path: path.dirname(s.files[0]), reason: `series already imported as study ${existing.studyId}` });
+    return !existing;
+  });
+  const dicomStudies: DicomStudy[] = [];
+  for (const s of newSeries) dicomStudies.push(await readDicomStudy(s));
+  const candidates = [...dicomStudies.map((d) => d.meta), ...[...stored.values()].map((s) => s.meta)];
+  const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
+
   const studyIds: number[] = [];
   db.transaction(() => {
-    items.forEach((item, index) => {
-      const existing = known.get(item.path);
-      if (existing !== undefined) {
-        skipped.push({ path: item.path, reason: `already imported as study ${existing}` });
-        return;
-      }
-      const study = item.load();
+    const add = (study: ImportedStudy) => {
       const studyId = insertStudy(db, study, actor);
       const n = sliceLength(study.volume);
       for (const r of study.raters) {
@@ -33,9 +53,22 @@ export function importPaths(db: Db, paths: string[], actor: string, onStudy?: (n
           saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask: r.mask.subarray(k * n, (k + 1) * n), source: 'imported', baseRevision: null }, actor);
       }
       studyIds.push(studyId);
-      known.set(item.path, studyId);
-      onStudy?.(study.name, index + 1, items.length);
-    });
+      known.set(study.sourcePath, studyId);
+      return studyId;
+    };
+    for (const item of items) {
+      const existing = known.get(item.path);
+      if (existing !== undefined) skipped.push({ path: item.path, reason: `already imported as study ${existing}` });
+      else add(item.load());
+    }
+    const bySeries = new Map([...stored].map(([uid, s]) => [uid, s.studyId]));
+    for (const d of dicomStudies) bySeries.set(d.meta.seriesInstanceUID, add({ ...d, raters: [] }));
+    for (const seg of segMasks) {
+      const studyId = bySeries.get(seg.seriesInstanceUID)!;
+      const rater = ensureRater(db, seg.raterName, actor);
+      for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
+      if (!studyIds.includes(studyId)) studyIds.push(studyId);
+    }
   })();
   return { studyIds, skipped };
 }
@@ -63,8 +96,8 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
     };
   },
 
-  'studies.import': ({ paths }, app, call) => {
-    const { studyIds, skipped } = importPaths(app.db, paths, `import (${call.transport})`);
+  'studies.import': async ({ paths }, app, call) => {
+    const { studyIds, skipped } = await importPaths(app.db, paths, `import (${call.transport})`);
     const all = listStudies(app.db);
     return { studies: all.filter((s) => studyIds.includes(s.id)), skipped };
   },

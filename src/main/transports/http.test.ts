@@ -46,13 +46,13 @@ describe('HTTP bridge', () => {
 
   it('rejects malformed and invalid bodies with a validation error before anything runs', async () => {
     const post = (body: string | Uint8Array, type = 'application/json') =>
-      fetch(`${base}/api/studies/import`, { method: 'POST', headers: { ...auth(), 'content-type': type }, body: body as BodyInit });
+      fetch(`${base}/api/studies/import`, { method: 'POST', headers: { ...auth(), 'content-type': type }, body: typeof body === 'string' ? body : Buffer.from(body) });
     const broken = await post('{"paths": [');
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.message).toMatch(/malformed request body/);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/malformed request body/);
     const wrong = await post(JSON.stringify({ paths: 'LIDC' }));
     expect(wrong.status).toBe(400);
-    expect((await wrong.json()).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/paths: /) });
+    expect(((await wrong.json()) as { error: unknown }).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/paths: /) });
     expect((await post(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), WIRE_CONTENT_TYPE)).status).toBe(400);
     expect((await post('paths=x', 'application/x-www-form-urlencoded')).status).toBe(400);
     expect(countStudies()).toBe(0);
@@ -79,7 +79,7 @@ describe('HTTP bridge', () => {
   it('refuses a wire body whose blob points outside it', async () => {
     const body = encodeWire({ studyId: 1, sliceIndex: 0, raterId: 1, mask: new Uint8Array(8), source: 'manual', baseRevision: null });
     const truncated = body.subarray(0, body.length - 8);
-    const res = await fetch(`${base}/api/annotations/save`, { method: 'POST', headers: { ...auth(), 'content-type': WIRE_CONTENT_TYPE }, body: truncated as BodyInit });
+    const res = await fetch(`${base}/api/annotations/save`, { method: 'POST', headers: { ...auth(), 'content-type': WIRE_CONTENT_TYPE }, body: Buffer.from(truncated) });
     expect(res.status).toBe(400);
   });
 

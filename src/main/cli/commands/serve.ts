@@ -24,7 +24,7 @@ export const serveCommand: Command = {
   },
   async run(ctx) {
     const app = ctx.app();
-    if (!ctx.values['no-demo']) seedDemoOnce(app);
+    if (!ctx.values['no-demo']) await seedDemoOnce(app);
     const bridge = await startHttpBridge(app, {
       port: intOption(ctx, 'port', 0) ?? 0,
       host: (ctx.values.host as string | undefined) ?? '127.0.0.1',

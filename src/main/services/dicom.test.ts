@@ -1,0 +1,64 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { unpackMask } from '../../shared/masks';
+import { createApp } from '../app';
+import { SHARED_DATA, tempDir } from '../testing/paths';
+
+const DICOM = path.join(SHARED_DATA, 'dicom');
+const WITH_SEG = path.join(DICOM, 'ct-3slice-with-seg');
+
+async function raterMasks(api: ReturnType<ReturnType<typeof createApp>['client']>, studyId: number, slices: number, length: number) {
+  const out: Record<string, number[]> = {};
+  for (let k = 0; k < slices; k++) {
+    const { masks } = await api['annotations.get']({ studyId, sliceIndex: k, viewerRaterId: null, blinded: false });
+    for (const m of masks) out[`${m.raterName}@${k}`] = Array.from(unpackMask(m.mask, length));
+  }
+  return out;
+}
+
+describe('DICOM through import and export', () => {
+  it('imports a CT series with its SEG, exports one SEG per rater and re-imports it to the identical mask', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    const api = app.client();
+    const { studies } = await api['studies.import']({ paths: [WITH_SEG] });
+    expect(studies).toHaveLength(1);
+    const study = studies[0];
+    expect(study).toMatchObject({ source: 'dicom', dims: [512, 512, 3], intensity: 'HU', raterCount: 1 });
+    const before = await raterMasks(api, study.id, 3, 512 * 512);
+    const liverSlices = Object.entries(before).filter(([, m]) => m.some((v) => v === 1)).map(([key]) => key);
+    expect(liverSlices.length).toBe(3); // the liver is on all three slices
+
+    const out = tempDir();
+    const { files } = await api['export.study']({ studyId: study.id, outDir: out, formats: ['dicom-seg'] });
+    const raterSeg = files.find((f) => !/consensus/.test(path.basename(f)))!;
+    expect(files.filter((f) => /consensus/.test(f))).toHaveLength(2);
+
+    // A fresh store with only the CT, then the exported SEG on its own.
+    const fresh = createApp({ dataDir: tempDir() });
+    const ct = readdirSync(WITH_SEG).filter((f) => /^\d+\.dcm$/.test(f)).map((f) => path.join(WITH_SEG, f));
+    const [freshStudy] = (await fresh.client()['studies.import']({ paths: ct })).studies;
+    expect(freshStudy.raterCount).toBe(0);
+    await fresh.client()['studies.import']({ paths: [raterSeg] });
+    const after = await raterMasks(fresh.client(), freshStudy.id, 3, 512 * 512);
+    expect(Object.values(after)).toEqual(Object.values(before));
+    app.close();
+    fresh.close();
+  });
+
+  it('fails an import whose SEG references a series that is not there, storing nothing', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    await expect(app.client()['studies.import']({ paths: [path.join(DICOM, 'lidc-0001-reader1-seg.dcm')] })).rejects.toThrow(/referenced series.*not found/i);
+    expect((app.context.db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n).toBe(0);
+    app.close();
+  });
+
+  it('opens the JPEG 2000 series as one HU volume', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    const { studies } = await app.client()['studies.import']({ paths: [path.join(DICOM, 'ct-series-jpeg2000')] });
+    expect(studies).toHaveLength(1);
+    expect(studies[0]).toMatchObject({ source: 'dicom', dims: [512, 512, 20], intensity: 'HU' });
+    expect(studies[0].spacing[2]).toBeCloseTo(2, 3);
+    app.close();
+  });
+});

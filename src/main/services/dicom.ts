@@ -1,0 +1,74 @@
+/** DICOM SEG export of a study imported from DICOM: one SEG per rater, the consensus, and the model's mean. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../shared/errors';
+import { sliceLength } from '../../shared/volume';
+import type { AppContext } from '../context';
+import { writeDicomSeg, type DicomSeriesMeta, type SegmentToWrite } from '../io/dicom';
+import { currentRun, getSliceResult, type StudyRecord } from '../store';
+
+interface MaskVolume {
+  name: string;
+  raterId: number | null;
+  mask: Uint8Array;
+}
+
+function segmentOf(study: StudyRecord, label: string, values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): SegmentToWrite {
+  const n = sliceLength(study);
+  const slices: SegmentToWrite['slices'] = [];
+  for (let k = 0; k < study.dims[2]; k++) {
+    const slice = values.subarray(k * n, (k + 1) * n);
+    for (let i = 0; i < n; i++)
+      if (slice[i]) {
+        slices.push({ k, values: slice });
+        break;
+      }
+  }
+  return { label, slices };
+}
+
+/** A rater who started from the model's mask on any slice made a SEMIAUTOMATIC segmentation. */
+function algorithmTypeOf(app: AppContext, studyId: number, raterId: number): 'MANUAL' | 'SEMIAUTOMATIC' {
+  const row = app.db
+    .prepare("SELECT 1 FROM annotations WHERE study_id = ? AND rater_id = ? AND source IN ('model-mean', 'model-sample') LIMIT 1")
+    .get(studyId, raterId);
+  return row ? 'SEMIAUTOMATIC' : 'MANUAL';
+}
+
+const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unnamed';
+
+export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], dir: string): string[] {
+  const series = (study.sourceMeta as { dicom?: DicomSeriesMeta }).dicom;
+  if (!series) throw new ApiError('bad_input', `DICOM SEG export needs a study imported from DICOM; "${study.name}" came from ${study.source}`);
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, bytes: Uint8Array) => {
+    const file = path.join(dir, `${fileName(name)}.seg.dcm`);
+    writeFileSync(file, bytes);
+    files.push(file);
+  };
+  for (const r of raters) {
+    const segment = segmentOf(study, 'Lesion', r.mask);
+    if (segment.slices.length === 0) continue;
+    write(r.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: r.name, algorithmType: algorithmTypeOf(app, study.id, r.raterId!), algorithmName: 'CalDiff Workstation', seriesDescription: `Lesion (${r.name})` }));
+  }
+  for (const c of consensus) {
+    const segment = segmentOf(study, 'Lesion', c.mask);
+    if (segment.slices.length === 0) continue;
+    const algorithm = c.name.endsWith('staple') ? 'STAPLE' : 'Majority vote';
+    write(c.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: 'CalDiff consensus', algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `Lesion consensus (${algorithm})` }));
+  }
+  const run = currentRun(app.db, study.id);
+  if (run?.state === 'complete') {
+    const n = sliceLength(study);
+    const mean = new Float32Array(n * study.dims[2]);
+    for (let k = 0; k < study.dims[2]; k++) {
+      const r = getSliceResult(app.db, run.id, k);
+      if (r && r.width * r.height === n) mean.set(r.mean, k * n);
+    }
+    const segment = segmentOf(study, 'Lesion probability', mean);
+    if (segment.slices.length > 0)
+      write(`model-${run.modelId}`, writeDicomSeg({ series, segments: [segment], contentCreatorName: run.modelId, algorithmType: 'AUTOMATIC', algorithmName: run.modelId, fractional: true, seriesDescription: `Lesion probability (${run.modelId})` }));
+  }
+  return files;
+}

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packMask, unpackMask } from '../../shared/masks';
+import { createApp } from '../app';
+import { readNiftiFile } from '../io/nifti';
+import { readPngMask } from '../io/png';
+import { SHARED_DATA, tempDir } from '../testing/paths';
+
+const NODULE = path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0001', 'nodule-0');
+
+describe('export', () => {
+  it('writes rater and consensus masks that re-import to identical masks, in the input geometry', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    const api = app.client();
+    const { studies } = await api['studies.import']({ paths: [NODULE] });
+    const studyId = studies[0].id;
+    const me = await api['raters.create']({ name: 'Dr. Export' });
+    const mine = new Uint8Array(128 * 128);
+    mine.fill(1, 64 * 128 + 30, 64 * 128 + 90);
+    await api['annotations.save']({ studyId, sliceIndex: 4, raterId: me.id, mask: packMask(mine), source: 'manual', baseRevision: 0 });
+    await api['review.set']({ studyId, sliceIndex: 4, raterId: me.id, status: 'reviewed' });
+
+    const out = tempDir();
+    const { files } = await api['export.study']({ studyId, outDir: out, formats: ['nifti', 'png', 'report'] });
+    const folder = path.join(out, `LIDC-IDRI-0001_nodule-0-study${studyId}`);
+    expect(files).toContain(path.join(folder, 'nifti', 'Dr._Export.nii.gz'));
+    expect(files).toContain(path.join(folder, 'nifti', 'consensus-staple.nii.gz'));
+    expect(existsSync(`${folder}.partial-${process.pid}`)).toBe(false);
+
+    // Re-import the exported NIfTI files into a fresh store: the voxels are the masks, slice by slice.
+    const fresh = createApp({ dataDir: tempDir() });
+    const again = await fresh.client()['studies.import']({ paths: [path.join(folder, 'nifti', 'Dr._Export.nii.gz'), path.join(folder, 'nifti', 'LIDC_reader_2.nii.gz')] });
+    const [drExport, reader2] = again.studies;
+    expect(drExport.dims).toEqual([128, 128, 9]);
+    const slice4 = await fresh.client()['studies.slice']({ studyId: drExport.id, sliceIndex: 4 });
+    expect(Array.from(slice4.data)).toEqual(Array.from(mine));
+    for (let k = 0; k < 9; k++) {
+      const original = await api['annotations.get']({ studyId, sliceIndex: k, viewerRaterId: null, blinded: false });
+      const stored = unpackMask(original.masks.find((m) => m.raterName === 'LIDC reader 2')!.mask, 128 * 128);
+      const exported = (await fresh.client()['studies.slice']({ studyId: reader2.id, sliceIndex: k })).data;
+      expect(Array.from(exported)).toEqual(Array.from(stored));
+    }
+    // Same affine as the input file.
+    expect(readNiftiFile(path.join(folder, 'nifti', 'Dr._Export.nii.gz')).meta.affine).toEqual(readNiftiFile(path.join(NODULE, 'image.nii.gz')).meta.affine);
+    // PNG slices too.
+    expect(Array.from(readPngMask(path.join(folder, 'png', 'Dr._Export', 'slice-0004.png')).data)).toEqual(Array.from(mine));
+
+    const report = JSON.parse(readFileSync(path.join(folder, 'report.json'), 'utf8'));
+    expect(report.slices).toHaveLength(9);
+    expect(report.slices[4].review['Dr. Export']).toBe('reviewed');
+    expect(report.slices[3].review['Dr. Export']).toBe('not annotated');
+    expect(report.slices[4].review['LIDC reader 1']).toBe('unreviewed');
+    expect(readFileSync(path.join(folder, 'report.csv'), 'utf8').split('\n')[0]).toMatch(/^slice,rank,score,/);
+    app.close();
+    fresh.close();
+  });
+
+  it('refuses DICOM SEG export for a study that did not come from DICOM, leaving nothing behind', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    const api = app.client();
+    const { studies } = await api['studies.import']({ paths: [NODULE] });
+    const out = tempDir();
+    await expect(api['export.study']({ studyId: studies[0].id, outDir: out, formats: ['dicom-seg'] })).rejects.toThrow(/needs a study imported from DICOM/);
+    expect(readdirSync(out)).toEqual([]);
+    app.close();
+  });
+});
