@@ -5,13 +5,15 @@
  */
 import { _electron as electron, expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './fixtures';
 
+/** The electron package resolves to its binary's path, and throws when the binary was never downloaded. */
 function electronBinary(): string | null {
   try {
-    return require('electron') as unknown as string;
+    return createRequire(__filename)('electron') as string;
   } catch {
     return null;
   }

@@ -36,6 +36,7 @@ export async function startServer(extraArgs: string[] = []): Promise<Server> {
 
 export const test = base.extend<object, { server: Server }>({
   server: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from this pattern
     async ({}, use) => {
       const server = await startServer();
       await use(server);

@@ -1,6 +1,9 @@
 import type { Command } from '../command';
+import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { importCommand } from './import';
+import { metricsCommand } from './metrics';
 import { serveCommand } from './serve';
 import { studiesCommand } from './studies';
 
-export const commands: Command[] = [serveCommand, importCommand, studiesCommand];
+export const commands: Command[] = [serveCommand, importCommand, studiesCommand, metricsCommand, evalCommand, exportCommand];
