@@ -153,7 +153,11 @@ function loadLidcNodule(dir: string, imageName: string): ImportedStudy {
     return { raterName: lidcRaterName(index), mask };
   });
   const patient = path.basename(path.dirname(dir));
-  // The crops were resampled upstream: their physical spacing is unknown, so the geometry is voxel units.
+  // The crops were cut from axial DICOM images and resampled upstream: their spacing is unknown (voxel units) and
+  // their NIfTI affine is a placeholder identity. Displayed as they were cut, columns run to the patient's left
+  // and rows to posterior: DICOM's own axial convention. Export writes the file's affine back unchanged.
+  volume.direction = IDENTITY_DIRECTION;
+  volume.origin = [0, 0, 0];
   volume.window = defaultWindow('windowed');
   return {
     name: `${patient} ${path.basename(dir)}`,

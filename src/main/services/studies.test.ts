@@ -39,6 +39,8 @@ describe('import', () => {
     expect(Array.from(unpackMask(reader3.mask, 128 * 128))).toEqual(expected);
     expect(expected.some((v) => v === 1)).toBe(true);
     expect(got.masks).toHaveLength(4);
+    // Shown as the axial images were cut: columns to the patient's left, rows to posterior.
+    expect((await api['studies.get']({ studyId: s.id })).geometry.direction).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     app.close();
   });
 
