@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ApiClient, Job, QueueItem, StudySummary } from '../../../shared/api';
+import { ApiError } from '../../../shared/errors';
+import { intOption, type CliContext, type Command } from '../command';
+
+/** The studies PATH stands for: imported now, or already imported earlier from it or from below it. */
+async function studiesOf(api: ApiClient, target: string): Promise<StudySummary[]> {
+  const resolved = path.resolve(target);
+  if (!existsSync(resolved)) {
+    const id = Number(target);
+    if (!Number.isInteger(id) || id <= 0) throw new ApiError('not_found', `${target}: no such file or folder, and not a study id`);
+    const study = (await api['studies.list']({})).find((s) => s.id === id);
+    if (!study) throw new ApiError('not_found', `study ${id} does not exist`);
+    return [study];
+  }
+  const { studies, skipped } = await api['studies.import']({ paths: [resolved] });
+  const imported = new Set(studies.map((s) => s.id));
+  const all = await api['studies.list']({});
+  const under = all.filter((s) => imported.has(s.id) || s.sourcePath === resolved || s.sourcePath.startsWith(resolved + path.sep));
+  if (under.length === 0) throw new ApiError('bad_input', `${target}: nothing to triage (${skipped.map((s) => `${s.path}: ${s.reason}`).join('; ') || 'no studies found'})`);
+  return under;
+}
+
+async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promise<Job> {
+  let last = '';
+  for (;;) {
+    const now = await api['jobs.get']({ jobId: job.id });
+    if (now.state !== 'running' && now.state !== 'queued') return now;
+    const line = `  ${now.message}${now.etaSeconds !== null ? ` (about ${Math.ceil(now.etaSeconds)} s left)` : ''}`;
+    if (line !== last && process.stderr.isTTY) ctx.err(line);
+    last = line;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const CSV_COLUMNS = ['rank', 'studyId', 'studyName', 'sliceIndex', 'score', 'lesionUncertainty', 'totalUncertainty', 'meanArea', 'status', 'runId'] as const;
+const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export const triageCommand: Command = {
+  name: 'triage',
+  summary: 'sample every slice with the CalDiff model and print slices ranked by uncertainty (imports PATH first)',
+  usage: 'caldiff triage PATH|STUDY... [--samples N] [--steps K] [--seed S] [--sampler ddim|ddpm] [--model ID] [--json|--csv]',
+  options: {
+    samples: { type: 'string' },
+    steps: { type: 'string' },
+    seed: { type: 'string' },
+    sampler: { type: 'string' },
+    model: { type: 'string' },
+    csv: { type: 'boolean', default: false },
+  },
+  async run(ctx) {
+    if (ctx.positionals.length === 0) throw new ApiError('validation', 'name a file, folder or study id to triage');
+    const sampler = (ctx.values.sampler as string | undefined) ?? 'ddim';
+    if (sampler !== 'ddim' && sampler !== 'ddpm') throw new ApiError('validation', `--sampler must be ddim or ddpm, got "${sampler}"`);
+    const api = ctx.app().client();
+    const studies: StudySummary[] = [];
+    for (const target of ctx.positionals) for (const s of await studiesOf(api, target)) if (!studies.some((x) => x.id === s.id)) studies.push(s);
+
+    const jobs: Job[] = [];
+    for (const study of studies) {
+      if (!ctx.json) ctx.err(`triage ${study.name} (${study.dims[2]} slices)`);
+      const started = await api['triage.start']({
+        studyId: study.id,
+        modelId: (ctx.values.model as string | undefined) ?? null,
+        samples: intOption(ctx, 'samples', 16)!,
+        steps: intOption(ctx, 'steps', null),
+        sampler,
+        seed: intOption(ctx, 'seed', 0)!,
+      });
+      const job = await waitFor(api, started, ctx);
+      if (job.state !== 'done') throw new ApiError(job.state === 'cancelled' ? 'cancelled' : 'internal', `triage of ${study.name} ${job.state}: ${job.error ?? job.message}`);
+      for (const w of job.warnings) ctx.err(`warning: ${w}`);
+      jobs.push(job);
+    }
+
+    const ids = new Set(studies.map((s) => s.id));
+    const items: QueueItem[] = (await api['triage.queue']({ studyId: null, raterId: null })).items.filter((i) => ids.has(i.studyId));
+    const ranked = items.map((item, i) => ({ rank: i + 1, ...item }));
+    const { provider } = await api['models.list']({});
+    if (ctx.json) {
+      ctx.out(JSON.stringify({ provider: provider?.active ?? null, jobs: jobs.map((j) => ({ studyId: j.studyId, message: j.message, warnings: j.warnings })), items: ranked }, null, 2));
+    } else if (ctx.values.csv) {
+      ctx.out(CSV_COLUMNS.join(','));
+      for (const r of ranked) ctx.out(CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
+    } else {
+      for (const j of jobs) ctx.err(j.message);
+      ctx.out(`${'rank'.padStart(4)}  ${'score'.padStart(9)}  ${'area'.padStart(7)}  status       slice`);
+      for (const r of ranked)
+        ctx.out(`${String(r.rank).padStart(4)}  ${r.score.toFixed(3).padStart(9)}  ${r.meanArea.toFixed(1).padStart(7)}  ${r.status.padEnd(11)}  ${r.studyName} #${r.sliceIndex}`);
+    }
+    return 0;
+  },
+};

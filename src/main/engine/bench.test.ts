@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { REPO_ROOT, SHARED_DATA } from '../testing/paths';
+import { quality, validationSlices } from './bench';
+import { sliceOutputs } from './outputs';
+
+const split = path.join(REPO_ROOT, 'training', 'splits', 'val.txt');
+
+test('benchmark slices come from held-out patients and show a lesion', () => {
+  const slices = validationSlices(path.join(SHARED_DATA, 'lidc-idri'), split, 2);
+  const held = new Set(readFileSync(split, 'utf8').split('\n').filter(Boolean));
+  expect(slices).toHaveLength(2);
+  for (const s of slices) {
+    expect(held.has(s.name.split('/')[0])).toBe(true);
+    expect(s.image).toHaveLength(128 * 128);
+    expect(s.raters).toHaveLength(4);
+    expect(s.raters.some((r) => r.some((v) => v === 1))).toBe(true);
+  }
+});
+
+test('quality of the raters themselves used as samples: GED equals 0, Dmax 1', () => {
+  const [slice] = validationSlices(path.join(SHARED_DATA, 'lidc-idri'), split, 1);
+  const asSamples = { ...sliceOutputs(slice.raters, 128, 128), sliceIndex: 0, width: 128, height: 128, warnings: [], elapsedMs: 0 };
+  const q = quality([slice], [asSamples]);
+  expect(q.ged.mean).toBeCloseTo(0, 10);
+  expect(q.dmax.mean).toBeCloseTo(1, 10);
+});

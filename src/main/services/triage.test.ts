@@ -1,0 +1,207 @@
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { unpackMask } from '../../shared/masks';
+import { createApp, type App } from '../app';
+import { buildWorker, FIXTURES_DIR } from '../engine/fixtures';
+import { MODELS_DIR, SHARED_DATA, tempDir } from '../testing/paths';
+import { discoverModels } from '../engine/models';
+import { createRun, saveSliceResult } from '../store';
+
+const NODULE = path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0001', 'nodule-0');
+const CT = path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz');
+
+beforeAll(async () => {
+  process.env.CALDIFF_SAMPLING_WORKER = await buildWorker();
+});
+
+const opened: App[] = [];
+afterEach(() => opened.splice(0).forEach((a) => a.close()));
+
+/** An app on a fresh data directory whose models folder holds the given fixtures. */
+function newApp(models: string[] = ['bayes']) {
+  const modelsDir = tempDir('caldiff-models-');
+  for (const m of models) for (const ext of ['.onnx', '.json']) copyFileSync(path.join(FIXTURES_DIR, m + ext), path.join(modelsDir, m + ext));
+  const app = createApp({ dataDir: tempDir(), modelsDir, settings: { forceCpu: true } });
+  opened.push(app);
+  return { app, api: app.client() };
+}
+
+const runs = (app: App) =>
+  app.context.db.prepare('SELECT id, state, model_id AS modelId, model_sha256 AS sha, provider, sampler, seed, samples, steps, timings FROM model_runs ORDER BY id').all() as {
+    id: number;
+    state: string;
+    modelId: string;
+    sha: string;
+    provider: string;
+    sampler: string;
+    seed: number;
+    samples: number;
+    steps: number;
+    timings: string;
+  }[];
+
+describe('triage', () => {
+  it('samples every slice, stores the run with its provenance and ranks the slices', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const started = await api['triage.start']({ studyId: study.id, samples: 4, steps: 5, seed: 11 });
+    expect(started).toMatchObject({ kind: 'triage', studyId: study.id, total: 9 });
+    const job = await app.context.jobs.settled(started.id);
+    expect(job).toMatchObject({ state: 'done', done: 9, total: 9, error: null });
+
+    const [run] = runs(app);
+    expect(run).toMatchObject({ state: 'complete', modelId: 'bayes', provider: 'cpu', sampler: 'ddim', seed: 11, samples: 4, steps: 5 });
+    expect(run.sha).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(run.timings)).toMatchObject({ slices: 9, loadMs: expect.any(Number), msPerSlice: expect.any(Number) });
+
+    const queue = await api['triage.queue']({ studyId: study.id, raterId: null });
+    expect(queue.total).toBe(9);
+    expect(queue.items.map((i) => i.sliceIndex).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 1; i < queue.items.length; i++) expect(queue.items[i - 1].score).toBeGreaterThanOrEqual(queue.items[i].score);
+    expect(queue.items.every((i) => i.status === 'unreviewed' && i.runId === run.id)).toBe(true);
+
+    const top = queue.items[0];
+    const result = await api['triage.result']({ studyId: study.id, sliceIndex: top.sliceIndex });
+    expect(result).not.toBeNull();
+    expect(result!.samples).toHaveLength(4);
+    expect(result!.samples[0]).toHaveLength((128 * 128) / 8); // bit-packed
+    expect(result!.mean).toHaveLength(128 * 128);
+    expect(result!.score).toBeCloseTo(top.score, 6);
+    // the mean mask is the average of the stored samples
+    const unpacked = result!.samples.map((s) => unpackMask(s, 128 * 128));
+    const p = unpacked.findIndex((m) => m.some((v) => v));
+    expect(p).toBeGreaterThanOrEqual(0);
+    for (let i = 0; i < 128 * 128; i += 97) expect(result!.mean[i]).toBeCloseTo(unpacked.reduce((a, m) => a + m[i], 0) / 4, 6);
+
+    // the review status follows the raters' reviews
+    const rater = await api['raters.create']({ name: 'Dr Test' });
+    await api['review.set']({ studyId: study.id, sliceIndex: top.sliceIndex, raterId: rater.id, status: 'reviewed' });
+    const mine = await api['triage.queue']({ studyId: null, raterId: rater.id });
+    expect(mine.reviewed).toBe(1);
+    expect(mine.items[0]).toMatchObject({ sliceIndex: top.sliceIndex, status: 'reviewed', studyName: study.name });
+
+    const models = await api['models.list']({});
+    expect(models.provider).toMatchObject({ active: 'cpu', forcedCpu: true });
+    expect(models.models).toEqual([expect.objectContaining({ id: 'bayes', ok: true, problem: null })]);
+  });
+
+  it('serves a re-run with identical settings from the store; other settings run again', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const settings = { studyId: study.id, samples: 2, steps: 2, seed: 5 };
+    await app.context.jobs.settled((await api['triage.start'](settings)).id);
+    const again = await app.context.jobs.settled((await api['triage.start'](settings)).id);
+    expect(again.message).toMatch(/^served from stored run 1/);
+    expect(runs(app)).toHaveLength(1);
+    await app.context.jobs.settled((await api['triage.start']({ ...settings, seed: 6 })).id);
+    expect(runs(app).map((r) => r.seed)).toEqual([5, 6]);
+  });
+
+  it('runs started together queue behind each other and both complete', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const first = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 1 });
+    const second = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 2 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await api['jobs.get']({ jobId: second.id })).message).toBe('waiting for the triage run before it to finish');
+    const jobs = await Promise.all([first, second].map((j) => app.context.jobs.settled(j.id)));
+    expect(jobs.map((j) => j.state)).toEqual(['done', 'done']);
+    const rows = runs(app);
+    expect(rows.map((r) => [r.seed, r.state])).toEqual([
+      [1, 'complete'],
+      [2, 'complete'],
+    ]);
+  });
+
+  it('results stream in while a run goes on; a cancelled run leaves no result marked complete', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const job = await api['triage.start']({ studyId: study.id, samples: 2, steps: 400, seed: 1 });
+    await new Promise<void>((resolve) => {
+      const off = app.context.jobs.subscribe((j) => j.id === job.id && j.done >= 1 && (off(), resolve()));
+    });
+    // streaming: the slices done so far are already in the queue while the run goes on
+    const partial = await api['triage.queue']({ studyId: study.id, raterId: null });
+    expect(partial.total).toBeGreaterThanOrEqual(1);
+    expect(partial.total).toBeLessThan(9);
+    await api['jobs.cancel']({ jobId: job.id });
+    const settled = await app.context.jobs.settled(job.id);
+    expect(settled.state).toBe('cancelled');
+    expect(runs(app).map((r) => r.state)).toEqual(['cancelled']);
+    const queue = await api['triage.queue']({ studyId: study.id, raterId: null });
+    expect(queue.total).toBe(0);
+    expect(await api['triage.result']({ studyId: study.id, sliceIndex: 0 })).toBeNull();
+  });
+
+  it('a run left running by an app that stopped is marked failed, not shown as in progress', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    // what a crashed process leaves behind: a run marked running with one slice stored
+    const settings = { studyId: study.id, modelId: 'bayes', modelSha256: 'a'.repeat(64), sampler: 'ddim', seed: 0, samples: 2, steps: 2 };
+    const runId = createRun(app.context.db, settings, 'cpu', 'test');
+    const empty = new Float32Array(128 * 128);
+    saveSliceResult(app.context.db, runId, {
+      sliceIndex: 0, width: 128, height: 128, samples: [new Uint8Array(128 * 128), new Uint8Array(128 * 128)], mean: empty, uncertainty: empty, entropy: empty,
+      totalUncertainty: 0, lesionUncertainty: 0, score: 0, meanArea: 0, warnings: [], elapsedMs: 1,
+    });
+    // a run another live process is sampling stays as it is
+    const setPid = (pid: number) => app.context.db.prepare('UPDATE model_runs SET timings = ? WHERE id = ?').run(JSON.stringify({ pid }), runId);
+    setPid(process.ppid);
+    expect((await api['triage.queue']({ studyId: study.id, raterId: null })).total).toBe(1);
+    expect(runs(app)[0].state).toBe('running');
+    // one whose process is gone is failed and drops out of the queue
+    setPid(2 ** 22 + 12345); // above Linux's pid_max default: no such process
+    expect((await api['triage.queue']({ studyId: study.id, raterId: null })).total).toBe(0);
+    expect(runs(app)).toEqual([expect.objectContaining({ id: runId, state: 'failed' })]);
+  });
+
+  it('resamples a study that is not 128x128 with a visible warning, results on the study grid', async () => {
+    const { app, api } = newApp();
+    const [ct] = (await api['studies.import']({ paths: [CT] })).studies;
+    expect(ct.dims).toEqual([122, 101, 112]);
+    const job = await app.context.jobs.settled((await api['triage.start']({ studyId: ct.id, samples: 2, steps: 2 })).id);
+    expect(job.state).toBe('done');
+    expect(job.warnings).toEqual([expect.stringMatching(/slices are 122x101, the model takes 128x128; each slice is resampled/)]);
+    const result = await api['triage.result']({ studyId: ct.id, sliceIndex: 60 });
+    expect(result).toMatchObject({ width: 122, height: 101 });
+    expect(result!.uncertainty).toHaveLength(122 * 101);
+    expect(result!.warnings[0]).toMatch(/slice 60 is 122x101, the model takes 128x128/);
+  });
+
+  it('a model that breaks the contract fails the job naming the file, and the models list says why', async () => {
+    const { app, api } = newApp(['wrong-input']);
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const job = await app.context.jobs.settled((await api['triage.start']({ studyId: study.id, samples: 2, steps: 2 })).id);
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatch(/wrong-input\.onnx does not match the CalDiff ONNX contract: inputs are \[img,x_t,t\]/);
+    expect(runs(app)).toEqual([]);
+    const [model] = (await api['models.list']({})).models;
+    expect(model).toMatchObject({ id: 'wrong-input', ok: false, problem: expect.stringContaining('missing "image"') });
+  });
+
+  it('refuses requests outside the contract before anything runs', async () => {
+    const { app, api } = newApp([]);
+    await expect(api['triage.start']({ studyId: 1, samples: 0 })).rejects.toMatchObject({ code: 'validation' });
+    await expect(api['triage.start']({ studyId: 99 })).rejects.toMatchObject({ code: 'not_found' });
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    await expect(api['triage.start']({ studyId: study.id })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/no usable model/) });
+    expect(app.context.jobs.list()).toEqual([]);
+  });
+
+  it('triages a LIDC patient end to end with the shipped model', async () => {
+    const shipped = discoverModels(MODELS_DIR).find((m) => m.problem === null);
+    expect(shipped, `no usable model in ${MODELS_DIR}`).toBeDefined();
+    const app = createApp({ dataDir: tempDir(), modelsDir: MODELS_DIR, settings: { forceCpu: true } });
+    opened.push(app);
+    const api = app.client();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const job = await app.context.jobs.settled((await api['triage.start']({ studyId: study.id, modelId: shipped!.id, samples: 2, steps: 2 })).id);
+    expect(job).toMatchObject({ state: 'done', done: 9, error: null });
+    expect(runs(app)[0]).toMatchObject({ modelId: shipped!.id, sha: shipped!.card!.sha256, provider: 'cpu', state: 'complete' });
+    const queue = await api['triage.queue']({ studyId: study.id, raterId: null });
+    expect(queue.items.map((i) => i.sliceIndex).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const result = await api['triage.result']({ studyId: study.id, sliceIndex: queue.items[0].sliceIndex });
+    expect(result!.uncertainty.every((u) => Number.isFinite(u) && u >= 0)).toBe(true);
+  });
+});

@@ -1,0 +1,303 @@
+/**
+ * Triage: sample every slice of a study with the CalDiff model (in the sampling worker), store the maps and
+ * scores as a model run with its provenance, and rank slices by uncertainty for review.
+ */
+import type { z } from 'zod';
+import type { ModelInfoSchema, QueueItem, ReviewStatus } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
+import { packMask } from '../../shared/masks';
+import type { AppContext } from '../context';
+import { startSampling } from '../engine/client';
+import { discoverModels, resolveModel } from '../engine/models';
+import type { ProviderReport } from '../engine/providers';
+import type { SamplerName } from '../engine/sampler';
+import type { JobControl } from '../jobs/registry';
+import {
+  createRun,
+  currentRun,
+  findCompleteRun,
+  finishRun,
+  getSliceResult,
+  getStudy,
+  listStudies,
+  readSlice,
+  saveSliceResult,
+  sliceScores,
+  type Db,
+  type RunSettings,
+  type StudyRecord,
+} from '../store';
+import type { HandlerGroup } from './registry';
+
+type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+/** What the last sampling worker found about providers, per app: the models view shows it. */
+const lastProvider = new WeakMap<AppContext, ProviderReport>();
+/** Models that failed to load (contract mismatch, corrupt file), by sha256: the models view shows why. */
+const loadProblems = new WeakMap<AppContext, Map<string, string>>();
+/** Runs this process is sampling right now; any other run still marked 'running' was interrupted. */
+const liveRuns = new WeakMap<AppContext, Set<number>>();
+/** Runs queue behind each other: two concurrent runs would only halve each other's speed on the same cores. */
+const runQueue = new WeakMap<AppContext, { tail: Promise<unknown>; pending: number }>();
+
+export interface TriageOptions {
+  modelId: string | null;
+  samples: number;
+  steps: number | null;
+  sampler: SamplerName;
+  seed: number;
+}
+
+/** The settings a run is identified by, with the model's defaults filled in. */
+export function runSettings(app: AppContext, studyId: number, o: TriageOptions) {
+  const model = resolveModel(app.modelsDir, o.modelId);
+  const T = model.card.schedule.T;
+  // DDPM without a step count is the paper's sampler over all T steps; DDIM uses the card's default K.
+  const steps = Math.min(T, o.steps ?? (o.sampler === 'ddpm' ? T : model.card.defaults.steps));
+  const settings: RunSettings = {
+    studyId,
+    modelId: model.card.id,
+    modelSha256: model.card.sha256,
+    sampler: o.sampler,
+    seed: o.seed,
+    samples: o.samples,
+    steps,
+  };
+  return { model, settings };
+}
+
+export function startTriage(app: AppContext, studyId: number, options: TriageOptions, actor: string) {
+  const study = getStudy(app.db, studyId);
+  const { model, settings } = runSettings(app, studyId, options);
+  const total = study.dims[2];
+  const stored = findCompleteRun(app.db, settings);
+  if (stored) {
+    return app.jobs.start('triage', studyId, total, async (control) => {
+      control.progress({ done: total, step: settings.steps, steps: settings.steps });
+      return `served from stored run ${stored.id} (${settings.modelId}, ${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
+    });
+  }
+  return app.jobs.start('triage', studyId, total, (control) => {
+    const queue = runQueue.get(app) ?? { tail: Promise.resolve(), pending: 0 };
+    runQueue.set(app, queue);
+    if (queue.pending > 0) control.progress({ message: 'waiting for the triage run before it to finish' });
+    queue.pending++;
+    const mine = queue.tail
+      .catch(() => undefined)
+      .then(() => runTriage(app, study, model, settings, control, actor))
+      .finally(() => queue.pending--);
+    queue.tail = mine;
+    return mine;
+  });
+}
+
+async function runTriage(
+  app: AppContext,
+  study: StudyRecord,
+  model: ReturnType<typeof resolveModel>,
+  settings: RunSettings,
+  control: JobControl,
+  actor: string,
+): Promise<string> {
+  if (control.signal.aborted) throw new ApiError('cancelled', 'triage was cancelled before it started');
+  const [width, height] = study.dims;
+  const [mw, mh] = model.card.input.size;
+  if (width !== mw || height !== mh)
+    control.warn(
+      `${study.name}: slices are ${width}x${height}, the model takes ${mw}x${mh}; each slice is resampled (bilinear) for the model and its masks mapped back (nearest neighbour)`,
+    );
+  const slices = Array.from({ length: study.dims[2] }, (_, k) => ({
+    index: k,
+    width,
+    height,
+    data: readSlice(app.db, study, k),
+    intensity: study.intensity,
+    window: study.window,
+  }));
+  const started = performance.now();
+  const live = liveRunsOf(app);
+  let runId: number | null = null;
+  let loadMs = 0;
+  let done = 0;
+  control.progress({ message: `loading ${settings.modelId}` });
+  const handle = startSampling(
+    {
+      model: { file: model.file, card: model.card },
+      session: { forceCpu: app.settings.forceCpu },
+      settings: { sampler: settings.sampler as SamplerName, steps: settings.steps, samples: settings.samples, seed: settings.seed, eta: 0 },
+      label: study.name,
+      slices,
+    },
+    {
+      ready: (report, ms) => {
+        lastProvider.set(app, report);
+        loadMs = ms;
+        runId = createRun(app.db, settings, report.active ?? 'none', actor);
+        // Which process samples it, so another process sharing the database can tell a live run from a dead one.
+        app.db.prepare('UPDATE model_runs SET timings = ? WHERE id = ?').run(JSON.stringify({ pid: process.pid }), runId);
+        live.add(runId);
+        const skipped = report.attempts.filter((a) => !a.ok && a.provider !== report.active);
+        control.progress({ message: `sampling on ${report.active}${skipped.length ? ` (${skipped.map((a) => `${a.provider}: ${a.reason}`).join('; ')})` : ''}` });
+      },
+      progress: (p) =>
+        control.progress({ done: p.done, step: p.step, steps: p.steps, message: `slice ${p.done + 1} of ${p.slices} (index ${p.sliceIndex}), step ${p.step} of ${p.steps}` }),
+      slice: (s) => {
+        if (runId === null) throw new ApiError('internal', 'the sampling worker sent a slice before its model was ready');
+        saveSliceResult(app.db, runId, s);
+        done++;
+        control.progress({ done, step: 0 });
+      },
+    },
+  );
+  const onAbort = () => handle.cancel();
+  control.signal.addEventListener('abort', onAbort);
+  try {
+    await handle.done;
+    const totalMs = performance.now() - started;
+    finishRun(app.db, runId!, 'complete', { loadMs, totalMs, msPerSlice: (totalMs - loadMs) / Math.max(1, done), slices: done }, null, actor);
+    return `run ${runId}: ${done} slices sampled (${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
+  } catch (e) {
+    const error = ApiError.from(e);
+    if (runId === null && error.code === 'bad_input') {
+      const known = loadProblems.get(app) ?? new Map<string, string>();
+      loadProblems.set(app, known.set(settings.modelSha256, error.message));
+    }
+    if (runId !== null)
+      finishRun(app.db, runId, error.code === 'cancelled' ? 'cancelled' : 'failed', { loadMs, totalMs: performance.now() - started, slices: done }, error.code === 'cancelled' ? null : error.message, actor);
+    throw error;
+  } finally {
+    control.signal.removeEventListener('abort', onAbort);
+    if (runId !== null) live.delete(runId);
+  }
+}
+
+function liveRunsOf(app: AppContext): Set<number> {
+  const live = liveRuns.get(app) ?? new Set<number>();
+  liveRuns.set(app, live);
+  return live;
+}
+
+/**
+ * A run left 'running' by an app that stopped mid-run (crash, power loss) would show its partial results as if
+ * still coming in: mark it failed, keeping what it stored, so the queue shows only live or complete runs.
+ */
+export function failInterruptedRuns(app: AppContext): void {
+  const live = liveRunsOf(app);
+  const running = app.db.prepare("SELECT id, timings FROM model_runs WHERE state = 'running'").all() as { id: number; timings: string }[];
+  for (const { id, timings } of running) {
+    if (live.has(id)) continue;
+    const pid = (JSON.parse(timings) as { pid?: number }).pid;
+    if (pid !== undefined && pid !== process.pid && processAlive(pid)) continue; // e.g. `caldiff triage` beside the app
+    finishRun(app.db, id, 'failed', {}, 'interrupted: the app stopped during this run', 'triage');
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// ---------- the queue ----------
+
+/**
+ * Review status of slices across all raters (the store keeps one per rater): a slice anyone asked to look at again
+ * is 'second-look', else one anybody reviewed is 'reviewed'.
+ */
+function statusesAcrossRaters(db: Db, studyId: number): Map<number, ReviewStatus> {
+  const rows = db
+    .prepare(
+      `SELECT slice_index AS sliceIndex, MAX(CASE status WHEN 'second-look' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END) AS rank
+       FROM reviews WHERE study_id = ? GROUP BY slice_index`,
+    )
+    .all(studyId) as { sliceIndex: number; rank: number }[];
+  const names: ReviewStatus[] = ['unreviewed', 'reviewed', 'second-look'];
+  return new Map(rows.map((r) => [r.sliceIndex, names[r.rank]]));
+}
+
+function statusesOfRater(db: Db, studyId: number, raterId: number): Map<number, ReviewStatus> {
+  const rows = db.prepare('SELECT slice_index AS sliceIndex, status FROM reviews WHERE study_id = ? AND rater_id = ?').all(studyId, raterId) as {
+    sliceIndex: number;
+    status: ReviewStatus;
+  }[];
+  return new Map(rows.map((r) => [r.sliceIndex, r.status]));
+}
+
+/** Every scored slice of the study (or of all studies), most uncertain first. */
+export function triageQueue(db: Db, studyId: number | null, raterId: number | null): { items: QueueItem[]; reviewed: number; total: number } {
+  const studies = studyId === null ? listStudies(db) : [getStudy(db, studyId)];
+  const items: QueueItem[] = [];
+  for (const study of studies) {
+    const run = currentRun(db, study.id);
+    if (!run) continue;
+    const status = raterId === null ? statusesAcrossRaters(db, study.id) : statusesOfRater(db, study.id, raterId);
+    for (const s of sliceScores(db, [run.id]))
+      items.push({
+        studyId: study.id,
+        studyName: study.name,
+        sliceIndex: s.sliceIndex,
+        score: s.score,
+        totalUncertainty: s.totalUncertainty,
+        lesionUncertainty: s.lesionUncertainty,
+        meanArea: s.meanArea,
+        status: status.get(s.sliceIndex) ?? 'unreviewed',
+        runId: run.id,
+      });
+  }
+  items.sort((a, b) => b.score - a.score || b.totalUncertainty - a.totalUncertainty || a.studyId - b.studyId || a.sliceIndex - b.sliceIndex);
+  return { items, reviewed: items.filter((i) => i.status !== 'unreviewed').length, total: items.length };
+}
+
+// ---------- models ----------
+
+export function listModels(app: AppContext): ModelInfo[] {
+  return discoverModels(app.modelsDir).map((e) => {
+    const problem = e.problem ?? (e.card && loadProblems.get(app)?.get(e.card.sha256)) ?? null;
+    return {
+      id: e.id,
+      name: e.card?.name ?? e.id,
+      file: e.file ?? e.cardPath,
+      sha256: e.card?.sha256 ?? '',
+      ok: problem === null,
+      problem,
+      defaults: e.card?.defaults ?? { samples: 16, steps: 1, sampler: 'ddim' },
+      validation: e.card?.validation ?? null,
+    };
+  });
+}
+
+export const triageHandlers: HandlerGroup<'models.list' | 'triage.start' | 'triage.queue' | 'triage.result'> = {
+  'models.list': (_req, app) => ({ models: listModels(app), provider: lastProvider.get(app) ?? null }),
+
+  'triage.start': (req, app, call) => startTriage(app, req.studyId, req, `triage (${call.transport})`),
+
+  'triage.queue': ({ studyId, raterId }, app) => {
+    failInterruptedRuns(app);
+    return triageQueue(app.db, studyId, raterId);
+  },
+
+  'triage.result': ({ studyId, sliceIndex }, app) => {
+    getStudy(app.db, studyId);
+    failInterruptedRuns(app);
+    const run = currentRun(app.db, studyId);
+    const result = run && getSliceResult(app.db, run.id, sliceIndex);
+    if (!run || !result) return null;
+    return {
+      runId: run.id,
+      modelId: run.modelId,
+      width: result.width,
+      height: result.height,
+      samples: result.samples.map(packMask),
+      mean: result.mean,
+      uncertainty: result.uncertainty,
+      entropy: result.entropy,
+      totalUncertainty: result.totalUncertainty,
+      lesionUncertainty: result.lesionUncertainty,
+      score: result.score,
+      warnings: result.warnings,
+    };
+  },
+};

@@ -1,0 +1,119 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { StudySummary } from '../shared/api';
+import { api } from './api';
+import { ErrorBanner } from './components/ErrorBanner';
+import { HelpOverlay } from './components/HelpOverlay';
+import { RaterChooser } from './components/RaterChooser';
+import { StudyList } from './components/StudyList';
+import { useErrors } from './state/errors';
+import { useRater } from './state/rater';
+import { useStudy } from './state/study';
+import { MIN_SLICES_FOR_3D } from './views/MprView';
+import { Workspace } from './Workspace';
+
+const BLINDED_KEY = 'caldiff.blinded';
+
+export function App() {
+  const { report } = useErrors();
+  const [rater, setRater] = useRater();
+  const [choosing, setChoosing] = useState(false);
+  const [studies, setStudies] = useState<StudySummary[] | null>(null);
+  const [studyId, setStudyId] = useState<number | null>(null);
+  const [blinded, setBlinded] = useState(() => localStorage.getItem(BLINDED_KEY) !== 'off');
+  const [layout, setLayout] = useState<'axial' | 'mpr'>('axial');
+  const [help, setHelp] = useState(false);
+  const study = useStudy(studyId, report);
+
+  useEffect(() => {
+    api['studies.list']({}).then((list) => {
+      setStudies(list);
+      setStudyId((current) => current ?? list[0]?.id ?? null);
+    }, report);
+  }, [report]);
+
+  const importPath = useCallback(
+    async (path: string) => {
+      try {
+        const res = await api['studies.import']({ paths: [path] });
+        setStudies(await api['studies.list']({}));
+        for (const s of res.skipped) report(new Error(`Skipped ${s.path}: ${s.reason}`));
+        if (res.studies[0]) setStudyId(res.studies[0].id);
+      } catch (e) {
+        report(e);
+      }
+    },
+    [report],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setHelp(false);
+        setChoosing(false);
+      } else if (e.key === '?' && !(e.target instanceof HTMLInputElement)) setHelp((h) => !h);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const toggleBlinded = useCallback(() => {
+    setBlinded((b) => {
+      localStorage.setItem(BLINDED_KEY, b ? 'off' : 'on');
+      return !b;
+    });
+  }, []);
+
+  const mpr = !!study && study.volume.dims[2] >= MIN_SLICES_FOR_3D;
+  return (
+    <div className="app">
+      <header className="top-bar">
+        <span className="brand">CalDiff Workstation</span>
+        <span className="study-title" data-testid="study-title">
+          {study ? study.detail.name : studyId ? 'Loading study…' : 'No study open'}
+        </span>
+        <span className="spacer" />
+        <label className="check" title="Hide other raters' masks until you mark a slice reviewed">
+          <input type="checkbox" checked={blinded} onChange={toggleBlinded} data-testid="blinded-toggle" /> Blinded
+        </label>
+        <button type="button" onClick={() => setLayout((l) => (l === 'axial' ? 'mpr' : 'axial'))} disabled={!mpr} data-testid="layout-toggle" title={mpr ? 'Coronal, sagittal and 3D views' : `Needs at least ${MIN_SLICES_FOR_3D} slices`}>
+          {layout === 'axial' ? 'MPR + 3D' : 'Axial only'}
+        </button>
+        <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+          ? Help
+        </button>
+        <button type="button" className="rater-badge" onClick={() => setChoosing(true)} data-testid="rater-badge" title="Switch rater">
+          Rater: <b>{rater?.name ?? '—'}</b>
+        </button>
+      </header>
+      <ErrorBanner />
+      <div className="body">
+        <aside className="studies-column">
+          <StudyList studies={studies} currentId={studyId} onOpen={setStudyId} onImport={importPath} />
+        </aside>
+        {study && rater ? (
+          <Workspace
+            key={`${study.detail.id}:${rater.id}`}
+            study={study}
+            rater={rater}
+            blinded={blinded}
+            layout={mpr ? layout : 'axial'}
+            helpOpen={help}
+          />
+        ) : (
+          <div className="placeholder muted">{studyId ? 'Loading study…' : 'Choose a study on the left.'}</div>
+        )}
+      </div>
+      {(!rater || choosing) && (
+        <RaterChooser
+          current={rater}
+          onChoose={(r) => {
+            setRater(r);
+            setChoosing(false);
+          }}
+          onCancel={rater ? () => setChoosing(false) : undefined}
+        />
+      )}
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

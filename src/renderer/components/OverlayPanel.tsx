@@ -1,0 +1,98 @@
+import type { LayerName, OverlaySettings } from '../state/overlays';
+import { heatGradientCss, rgbCss, type Rgb } from '../overlays/paint';
+
+export interface RaterLegend {
+  name: string;
+  colour: Rgb;
+}
+
+export interface OverlayPanelProps {
+  settings: OverlaySettings;
+  hasResult: boolean;
+  sampleCount: number;
+  heatMax: number;
+  errorMax: number;
+  hasErrorMap: boolean;
+  raters: RaterLegend[];
+  hidden: number;
+  onChange(s: OverlaySettings): void;
+}
+
+function LayerRow({ name, label, p, disabled, testId }: { name: LayerName; label: string; p: OverlayPanelProps; disabled?: boolean; testId: string }) {
+  const layer = p.settings[name];
+  const set = (patch: Partial<typeof layer>) => p.onChange({ ...p.settings, [name]: { ...layer, ...patch } });
+  return (
+    <div className={`layer-row ${disabled ? 'disabled' : ''}`}>
+      <label className="check">
+        <input type="checkbox" checked={layer.on && !disabled} disabled={disabled} onChange={() => set({ on: !layer.on })} data-testid={`overlay-${testId}`} /> {label}
+      </label>
+      <input
+        type="range"
+        aria-label={`${label} opacity`}
+        min={0}
+        max={1}
+        step={0.05}
+        value={layer.opacity}
+        disabled={disabled}
+        onChange={(e) => set({ opacity: Number(e.target.value) })}
+      />
+    </div>
+  );
+}
+
+function ColourBar({ max, label }: { max: number; label: string }) {
+  return (
+    <div className="colour-bar" data-testid="colour-bar">
+      <div className="ramp" style={{ background: heatGradientCss() }} />
+      <div className="ticks">
+        <span>{max.toFixed(2)}</span>
+        <span>{(max / 2).toFixed(2)}</span>
+        <span>0</span>
+      </div>
+      <div className="units">{label}</div>
+    </div>
+  );
+}
+
+export function OverlayPanel(p: OverlayPanelProps) {
+  const s = p.settings;
+  const noResult = !p.hasResult;
+  return (
+    <section className="panel overlays" data-testid="overlay-panel">
+      <h2>Overlays</h2>
+      <LayerRow name="own" label="My mask" p={p} testId="own" />
+      <LayerRow name="raters" label="Other raters" p={p} testId="raters" />
+      <ul className="legend">
+        {p.raters.map((r) => (
+          <li key={r.name}>
+            <span className="swatch" style={{ background: rgbCss(r.colour) }} /> {r.name}
+          </li>
+        ))}
+        {p.hidden > 0 && (
+          <li className="muted small" data-testid="blinded-note">
+            {p.hidden} other rater{p.hidden === 1 ? '' : 's'} hidden until you mark this slice reviewed (blinded)
+          </li>
+        )}
+      </ul>
+      <LayerRow name="mean" label="Model mean contour" p={p} disabled={noResult} testId="mean" />
+      <LayerRow name="heat" label="Uncertainty map" p={p} disabled={noResult} testId="heat" />
+      {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} label="uncertainty, nats" />}
+      <LayerRow name="sample" label="Model sample" p={p} disabled={noResult} testId="sample" />
+      {p.hasResult && (
+        <div className="sample-stepper">
+          <button type="button" onClick={() => p.onChange({ ...s, sample: { ...s.sample, on: true, index: (s.sample.index + p.sampleCount - 1) % p.sampleCount } })} title="Previous sample (Shift+G)">
+            ‹
+          </button>
+          <span data-testid="sample-index">
+            sample {s.sample.index + 1} of {p.sampleCount}
+          </span>
+          <button type="button" onClick={() => p.onChange({ ...s, sample: { ...s.sample, on: true, index: (s.sample.index + 1) % p.sampleCount } })} title="Next sample (G)">
+            ›
+          </button>
+        </div>
+      )}
+      <LayerRow name="error" label="Error map (samples vs raters' majority)" p={p} disabled={noResult || !p.hasErrorMap} testId="error" />
+      {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar max={p.errorMax} label="cross-entropy, nats" />}
+    </section>
+  );
+}

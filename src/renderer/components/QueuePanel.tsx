@@ -1,0 +1,113 @@
+import { useEffect, useRef } from 'react';
+import type { Job, QueueItem } from '../../shared/api';
+import type { Window } from '../../shared/volume';
+import type { DisplayVolume } from '../views/vtkImage';
+import { Thumbnail } from './Thumbnail';
+
+export interface QueuePanelProps {
+  items: QueueItem[];
+  reviewed: number;
+  total: number;
+  currentSlice: number;
+  unreviewedOnly: boolean;
+  volume: DisplayVolume;
+  window: Window;
+  flipX: boolean;
+  flipY: boolean;
+  job: Job | null;
+  onToggleUnreviewed(): void;
+  onOpen(slice: number): void;
+  onTriage(): void;
+  onCancel(): void;
+}
+
+const STATUS_LABEL = { unreviewed: 'To review', reviewed: 'Reviewed', 'second-look': 'Second look' } as const;
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null) return 'estimating…';
+  if (seconds < 60) return `${Math.round(seconds)} s left`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s left`;
+}
+
+export function TriageProgress({ job, onCancel }: { job: Job; onCancel(): void }) {
+  const fraction = job.total ? (job.done + (job.steps ? job.step / job.steps : 0)) / job.total : 0;
+  return (
+    <div className="triage-progress" data-testid="triage-progress" data-state={job.state}>
+      <div className="progress-bar">
+        <div className="progress-fill" style={{ width: `${Math.min(100, fraction * 100).toFixed(1)}%` }} />
+      </div>
+      <div className="progress-text">
+        <span data-testid="triage-done">
+          {job.done} of {job.total} slices
+        </span>
+        <span>{job.state === 'running' || job.state === 'queued' ? formatEta(job.etaSeconds) : job.state}</span>
+        {(job.state === 'running' || job.state === 'queued') && (
+          <button type="button" onClick={onCancel} data-testid="triage-cancel">
+            Cancel
+          </button>
+        )}
+      </div>
+      {job.message && <div className="muted small">{job.message}</div>}
+      {job.error && <div className="error-text">{job.error}</div>}
+    </div>
+  );
+}
+
+/** Slices ranked by the model's uncertainty score, most uncertain first: the order a reader should work in. */
+export function QueuePanel(p: QueuePanelProps) {
+  const maxScore = Math.max(1e-12, ...p.items.map((i) => i.score));
+  const shown = p.unreviewedOnly ? p.items.filter((i) => i.status === 'unreviewed') : p.items;
+  const running = p.job && (p.job.state === 'running' || p.job.state === 'queued');
+  const listRef = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    listRef.current?.querySelector('.current')?.scrollIntoView({ block: 'nearest' });
+  }, [p.currentSlice]);
+
+  return (
+    <section className="panel queue" data-testid="queue-panel">
+      <div className="panel-head">
+        <h2>Review queue</h2>
+        <span className="queue-count" data-testid="queue-count">
+          {p.reviewed} of {p.total} reviewed
+        </span>
+      </div>
+      <div className="queue-actions">
+        <button type="button" onClick={p.onTriage} disabled={!!running} data-testid="triage-start" title="Run triage (T)">
+          Run triage
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={p.unreviewedOnly} onChange={p.onToggleUnreviewed} data-testid="filter-unreviewed" /> Unreviewed only
+        </label>
+      </div>
+      {p.job && <TriageProgress job={p.job} onCancel={p.onCancel} />}
+      {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
+      <ol ref={listRef} className="queue-list" data-testid="queue-list">
+        {shown.map((item, rank) => (
+          <li key={item.sliceIndex} className={item.sliceIndex === p.currentSlice ? 'current' : ''}>
+            <button
+              type="button"
+              data-testid="queue-item"
+              data-slice={item.sliceIndex}
+              data-score={item.score}
+              data-status={item.status}
+              onClick={() => p.onOpen(item.sliceIndex)}
+            >
+              <Thumbnail volume={p.volume} slice={item.sliceIndex} window={p.window} flipX={p.flipX} flipY={p.flipY} />
+              <span className="queue-info">
+                <span className="queue-title">
+                  #{rank + 1} · slice {item.sliceIndex + 1}
+                </span>
+                <span className="score-bar">
+                  <span style={{ width: `${((item.score / maxScore) * 100).toFixed(1)}%` }} />
+                </span>
+                <span className="small">
+                  score {item.score.toFixed(3)} · <span className={`status status-${item.status}`}>{STATUS_LABEL[item.status]}</span>
+                </span>
+              </span>
+            </button>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

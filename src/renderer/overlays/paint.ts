@@ -1,0 +1,112 @@
+/**
+ * Overlays are drawn into small canvases at their own resolution (image or model grid) and stretched over the
+ * slice by the view, so an overlay costs one pass over its pixels when it changes and nothing when the view moves.
+ */
+export type Rgb = [number, number, number];
+
+function canvasOf(width: number, height: number, fill: (px: Uint8ClampedArray) => void): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(width, height);
+  fill(image.data);
+  ctx.putImageData(image, 0, 0);
+  return canvas;
+}
+
+function isEdge(inside: (p: number) => boolean, p: number, i: number, j: number, width: number, height: number): boolean {
+  return i === 0 || j === 0 || i === width - 1 || j === height - 1 || !inside(p - 1) || !inside(p + 1) || !inside(p - width) || !inside(p + width);
+}
+
+/** A binary mask: translucent fill with a solid outline. */
+export function maskCanvas(mask: ArrayLike<number>, width: number, height: number, rgb: Rgb, fillAlpha = 90): HTMLCanvasElement {
+  const inside = (p: number) => mask[p] !== 0;
+  return canvasOf(width, height, (px) => {
+    for (let j = 0, p = 0; j < height; j++)
+      for (let i = 0; i < width; i++, p++) {
+        if (!inside(p)) continue;
+        const o = p * 4;
+        px[o] = rgb[0];
+        px[o + 1] = rgb[1];
+        px[o + 2] = rgb[2];
+        px[o + 3] = isEdge(inside, p, i, j, width, height) ? 255 : fillAlpha;
+      }
+  });
+}
+
+/** The outline of a soft mask at a threshold (the mean mask's 0.5 contour). */
+export function contourCanvas(soft: ArrayLike<number>, width: number, height: number, rgb: Rgb, threshold = 0.5): HTMLCanvasElement {
+  const inside = (p: number) => soft[p] >= threshold;
+  return canvasOf(width, height, (px) => {
+    for (let j = 0, p = 0; j < height; j++)
+      for (let i = 0; i < width; i++, p++) {
+        if (!inside(p) || !isEdge(inside, p, i, j, width, height)) continue;
+        const o = p * 4;
+        px[o] = rgb[0];
+        px[o + 1] = rgb[1];
+        px[o + 2] = rgb[2];
+        px[o + 3] = 255;
+      }
+  });
+}
+
+/** Stops of a perceptual "inferno"-like ramp, dark to bright. */
+const HEAT_STOPS: Rgb[] = [
+  [0, 0, 4],
+  [87, 16, 110],
+  [188, 55, 84],
+  [249, 142, 9],
+  [252, 255, 164],
+];
+
+export function heatColour(t: number): Rgb {
+  const x = Math.min(1, Math.max(0, t)) * (HEAT_STOPS.length - 1);
+  const k = Math.min(HEAT_STOPS.length - 2, Math.floor(x));
+  const f = x - k;
+  const a = HEAT_STOPS[k];
+  const b = HEAT_STOPS[k + 1];
+  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+}
+
+/** A heat map of a non-negative map scaled to [0, max]; zero stays transparent so the anatomy shows through. */
+export function heatCanvas(map: ArrayLike<number>, width: number, height: number, max: number): HTMLCanvasElement {
+  const scale = max > 0 ? 1 / max : 0;
+  return canvasOf(width, height, (px) => {
+    for (let p = 0; p < width * height; p++) {
+      const t = Math.min(1, map[p] * scale);
+      if (t <= 0.02) continue;
+      const [r, g, b] = heatColour(t);
+      const o = p * 4;
+      px[o] = r;
+      px[o + 1] = g;
+      px[o + 2] = b;
+      px[o + 3] = Math.round(90 + 165 * t);
+    }
+  });
+}
+
+export function maxOf(map: ArrayLike<number>): number {
+  let m = 0;
+  for (let p = 0; p < map.length; p++) if (map[p] > m) m = map[p];
+  return m;
+}
+
+/** A CSS gradient of the heat ramp for colour bars. */
+export function heatGradientCss(): string {
+  return `linear-gradient(to top, ${HEAT_STOPS.map((c, i) => `rgb(${c.join(',')}) ${(i / (HEAT_STOPS.length - 1)) * 100}%`).join(', ')})`;
+}
+
+/** Distinct colours for raters: own mask yellow; others from a palette readable on grey CT. */
+export const OWN_COLOUR: Rgb = [255, 225, 77];
+export const RATER_COLOURS: Rgb[] = [
+  [80, 200, 255],
+  [120, 255, 120],
+  [255, 120, 200],
+  [255, 150, 60],
+  [180, 140, 255],
+  [60, 240, 210],
+];
+export const MEAN_COLOUR: Rgb = [255, 60, 60];
+export const SAMPLE_COLOUR: Rgb = [255, 255, 255];
+export const rgbCss = (c: Rgb) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;

@@ -1,0 +1,195 @@
+import type { Response } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
+import { packMask, unpackMask } from '../../shared/masks';
+import { api } from '../api';
+import { BrushStroke } from '../tools/brush';
+import { eraserStroke } from '../tools/eraser';
+import { floodFill } from '../tools/fill';
+import { EditHistory } from '../tools/history';
+
+type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
+export type OtherMask = Response<'annotations.get'>['masks'][number] & { pixels: Uint8Array };
+
+export interface SliceRef {
+  studyId: number;
+  sliceIndex: number;
+  raterId: number;
+  blinded: boolean;
+}
+
+export interface EditorState {
+  ref: SliceRef | null;
+  loading: boolean;
+  width: number;
+  height: number;
+  /** The current rater's mask, 0/1 per pixel (edited in place; `version` changes on every edit). */
+  mask: Uint8Array | null;
+  revision: number;
+  source: MaskSource;
+  others: OtherMask[];
+  hidden: number;
+  saving: boolean;
+  version: number;
+  undo: number;
+  redo: number;
+}
+
+const keyOf = (r: SliceRef) => `${r.studyId}:${r.sliceIndex}`;
+
+/**
+ * The current rater's mask on the current slice: loads it (blinded or not), applies tools, keeps per-slice
+ * undo/redo and autosaves every finished edit through annotations.save with the revision it edited, one save
+ * at a time so each carries the revision the previous one produced.
+ */
+export class AnnotationEditor {
+  private state: EditorState = { ref: null, loading: false, width: 0, height: 0, mask: null, revision: 0, source: 'manual', others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0 };
+  private readonly listeners = new Set<() => void>();
+  private readonly history = new EditHistory();
+  private stroke: { brush: BrushStroke; before: Uint8Array } | null = null;
+  private saves: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private loadToken = 0;
+
+  constructor(private readonly report: (e: unknown) => void) {}
+
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = () => this.state;
+
+  private set(patch: Partial<EditorState>) {
+    const ref = this.state.ref;
+    const counts = ref ? this.history.counts(keyOf(ref)) : { undo: 0, redo: 0 };
+    this.state = { ...this.state, ...patch, undo: counts.undo, redo: counts.redo };
+    for (const l of this.listeners) l();
+  }
+
+  async load(ref: SliceRef): Promise<void> {
+    const token = ++this.loadToken;
+    this.stroke = null;
+    this.set({ ref, loading: true });
+    try {
+      await this.saves; // never read a slice while our own save of it is still in flight
+      const res = await api['annotations.get']({ studyId: ref.studyId, sliceIndex: ref.sliceIndex, viewerRaterId: ref.raterId, blinded: ref.blinded });
+      if (token !== this.loadToken) return;
+      const n = res.width * res.height;
+      const own = res.masks.find((m) => m.raterId === ref.raterId);
+      const others = res.masks.filter((m) => m.raterId !== ref.raterId).map((m) => ({ ...m, pixels: unpackMask(m.mask, n) }));
+      this.set({
+        loading: false,
+        width: res.width,
+        height: res.height,
+        mask: own ? unpackMask(own.mask, n) : new Uint8Array(n),
+        revision: own?.revision ?? 0,
+        source: own?.source ?? 'manual',
+        others,
+        hidden: res.hidden,
+        version: this.state.version + 1,
+      });
+    } catch (e) {
+      if (token === this.loadToken) this.set({ loading: false });
+      this.report(e);
+    }
+  }
+
+  reload(): Promise<void> {
+    return this.state.ref ? this.load(this.state.ref) : Promise.resolve();
+  }
+
+  beginStroke(kind: 'brush' | 'eraser', i: number, j: number, radius: number): void {
+    const { mask, width, height } = this.state;
+    if (!mask) return;
+    const grid = { width, height, data: mask };
+    this.stroke = { brush: kind === 'brush' ? new BrushStroke(grid, radius) : eraserStroke(grid, radius), before: mask.slice() };
+    this.stroke.brush.to(i, j);
+    this.bump();
+  }
+
+  moveStroke(i: number, j: number): void {
+    if (!this.stroke) return;
+    this.stroke.brush.to(i, j);
+    this.bump();
+  }
+
+  endStroke(): void {
+    const stroke = this.stroke;
+    this.stroke = null;
+    if (stroke) this.commit(stroke.before);
+  }
+
+  fill(i: number, j: number): void {
+    const { mask, width, height } = this.state;
+    if (!mask) return;
+    const before = mask.slice();
+    if (floodFill({ width, height, data: mask }, i, j)) this.commit(before);
+  }
+
+  /** Replace the whole mask (model mean, a sample, clear). */
+  replace(pixels: Uint8Array, source: MaskSource): void {
+    const { mask } = this.state;
+    if (!mask || pixels.length !== mask.length) return;
+    const before = mask.slice();
+    mask.set(pixels);
+    this.state.source = source;
+    this.commit(before);
+  }
+
+  undo(): void {
+    this.step('undo');
+  }
+
+  redo(): void {
+    this.step('redo');
+  }
+
+  private step(direction: 'undo' | 'redo') {
+    const { ref, mask } = this.state;
+    if (!ref || !mask) return;
+    const next = direction === 'undo' ? this.history.undo(keyOf(ref), mask) : this.history.redo(keyOf(ref), mask);
+    if (!next) return;
+    mask.set(next);
+    this.bump();
+    this.save();
+  }
+
+  private bump() {
+    this.set({ version: this.state.version + 1 });
+  }
+
+  private commit(before: Uint8Array) {
+    const { ref } = this.state;
+    if (!ref) return;
+    this.history.record(keyOf(ref), before);
+    this.bump();
+    this.save();
+  }
+
+  /** Queue a save of the mask as it is now; the snapshot is taken immediately so later strokes do not leak in. */
+  private save() {
+    const { ref, mask, source } = this.state;
+    if (!ref || !mask) return;
+    const packed = packMask(mask);
+    this.pending++;
+    this.set({ saving: true });
+    this.saves = this.saves.then(async () => {
+      try {
+        const sameSlice = () => this.state.ref && keyOf(this.state.ref) === keyOf(ref) && this.state.ref.raterId === ref.raterId;
+        const res = await api['annotations.save']({ studyId: ref.studyId, sliceIndex: ref.sliceIndex, raterId: ref.raterId, mask: packed, source, baseRevision: this.state.revision });
+        if (sameSlice()) this.state.revision = res.revision;
+      } catch (e) {
+        this.report(e);
+        if (ApiError.from(e).code === 'conflict') void this.reload();
+      } finally {
+        this.pending--;
+        this.set({ saving: this.pending > 0 });
+      }
+    });
+  }
+
+  /** Resolves when every queued save has been answered. */
+  flushed(): Promise<void> {
+    return this.saves;
+  }
+}

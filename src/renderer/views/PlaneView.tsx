@@ -1,0 +1,125 @@
+import { useEffect, useRef, useState } from 'react';
+import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
+import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
+import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
+import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
+import type { Geometry, Window } from '../../shared/volume';
+import { createScene, type VtkScene } from './vtkScene';
+import { axisSigns, cross, labelsFor, type Vec3 } from './orientation';
+import type { DisplayVolume } from './vtkImage';
+
+
+export interface PlaneViewProps {
+  plane: 'coronal' | 'sagittal';
+  volume: DisplayVolume;
+  image: vtkImageData;
+  direction: Geometry['direction'];
+  window: Window;
+  /** The axial slice shown in the main view, drawn as a line; clicking moves it. */
+  slice: number;
+  onSlice(k: number): void;
+}
+
+/**
+ * A coronal or sagittal plane through the centre of the volume, superior up. Reads the same vtk image data as
+ * the axial view; the line marks the axial slice and a click picks a new one.
+ */
+export function PlaneView(p: PlaneViewProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const sceneRef = useRef<{ scene: VtkScene; mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
+  const [fit, setFit] = useState<{ scale: number; height: number; zc: number; down: number } | null>(null);
+  const latest = useRef(p);
+
+  const [nx, ny, nz] = p.volume.dims;
+  const [sx, sy, sz] = p.volume.spacing;
+  // Radiological display: superior up; coronal has patient left on the right, sagittal posterior on the right.
+  const signs = axisSigns(p.direction);
+  const up = signs.k;
+  const upIdx: Vec3 = [0, 0, up];
+  const rightIdx: Vec3 = p.plane === 'coronal' ? [signs.i, 0, 0] : [0, signs.j, 0];
+  const viewDir = cross(upIdx, rightIdx);
+
+  function layout() {
+    const s = sceneRef.current;
+    if (!s) return;
+    const pp = latest.current;
+    const { width, height } = s.scene.size();
+    const ew = pp.plane === 'coronal' ? nx * sx : ny * sy;
+    const eh = nz * sz;
+    const scale = Math.min(width / ew, height / eh);
+    const centre: Vec3 = [((nx - 1) * sx) / 2, ((ny - 1) * sy) / 2, ((nz - 1) * sz) / 2];
+    const camera = s.scene.renderer.getActiveCamera();
+    camera.setParallelProjection(true);
+    camera.setFocalPoint(...centre);
+    camera.setPosition(centre[0] - viewDir[0] * 1000, centre[1] - viewDir[1] * 1000, centre[2] - viewDir[2] * 1000);
+    camera.setViewUp(0, 0, up);
+    camera.setParallelScale(height / (2 * scale));
+    camera.setClippingRange(1, 3000);
+    const prop = s.actor.getProperty();
+    prop.setColorWindow(pp.window.width);
+    prop.setColorLevel(pp.window.level);
+    s.scene.render();
+    setFit((f) => (f && f.scale === scale && f.height === height ? f : { scale, height, zc: centre[2], down: -up }));
+  }
+
+  useEffect(() => {
+    latest.current = p;
+    layout();
+  });
+
+  useEffect(() => {
+    const container = ref.current!;
+    const scene = createScene(container, () => layout());
+    const mapper = vtkImageMapper.newInstance();
+    const actor = vtkImageSlice.newInstance();
+    actor.setMapper(mapper);
+    scene.renderer.addActor(actor);
+    sceneRef.current = { scene, mapper, actor };
+    return () => {
+      scene.renderer.removeActor(actor);
+      actor.delete();
+      mapper.delete();
+      scene.dispose();
+      sceneRef.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one scene per component
+  }, []);
+
+  useEffect(() => {
+    const s = sceneRef.current;
+    if (!s) return;
+    s.mapper.setInputData(p.image);
+    if (p.plane === 'coronal') {
+      s.mapper.setSlicingMode(SlicingMode.J);
+      s.mapper.setSlice(Math.floor(ny / 2));
+    } else {
+      s.mapper.setSlicingMode(SlicingMode.I);
+      s.mapper.setSlice(Math.floor(nx / 2));
+    }
+    layout();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [p.image, p.plane]);
+
+  const { left, right, top, bottom } = labelsFor(p.direction, rightIdx, [0, 0, -up]);
+  const lineY = fit ? fit.height / 2 + (p.slice * sz - fit.zc) * fit.scale * fit.down : null;
+
+  return (
+    <div
+      className="plane-view"
+      data-testid={`plane-${p.plane}`}
+      onClick={(e) => {
+        if (!fit) return;
+        const y = e.clientY - e.currentTarget.getBoundingClientRect().top;
+        p.onSlice(Math.round(((y - fit.height / 2) / (fit.scale * fit.down) + fit.zc) / sz));
+      }}
+    >
+      <div ref={ref} className="vtk-layer" />
+      {lineY !== null && <div className="slice-line" style={{ top: `${lineY}px` }} />}
+      <div className="orientation top">{top}</div>
+      <div className="orientation bottom">{bottom}</div>
+      <div className="orientation left">{left}</div>
+      <div className="orientation right">{right}</div>
+      <div className="corner top-left">{p.plane === 'coronal' ? 'Coronal' : 'Sagittal'}</div>
+    </div>
+  );
+}

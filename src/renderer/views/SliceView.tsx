@@ -1,0 +1,305 @@
+import { useEffect, useRef, useState } from 'react';
+import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
+import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
+import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
+import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
+import type { Window } from '../../shared/volume';
+import { createScene, type VtkScene } from './vtkScene';
+import { imageToScreenMatrix, pixelsPerMm, screenToImage, viewCentreWorld, zoomAbout, type SliceFrame, type ViewTransform } from './viewport';
+import { cross, type Vec3 } from './orientation';
+import type { DisplayVolume } from './vtkImage';
+import type { OrientationLabels } from './orientation';
+
+export type ToolName = 'navigate' | 'brush' | 'eraser' | 'fill';
+export type PaintPhase = 'start' | 'move' | 'end';
+
+/** A layer drawn over the image: a canvas of any resolution stretched over the slice. */
+export interface OverlayLayer {
+  key: string;
+  canvas: HTMLCanvasElement;
+  opacity: number;
+}
+
+export interface SliceViewProps {
+  volume: DisplayVolume;
+  image: vtkImageData;
+  slice: number;
+  window: Window;
+  transform: ViewTransform;
+  overlays: OverlayLayer[];
+  labels: OrientationLabels;
+  /** Screen-right runs along -i / screen-down along -j (radiological display of the file's axes). */
+  flipX: boolean;
+  flipY: boolean;
+  tool: ToolName;
+  brushRadius: number;
+  units: string;
+  onTransform(t: ViewTransform): void;
+  onWindow(w: Window): void;
+  onScroll(delta: number): void;
+  onPaint(phase: PaintPhase, i: number, j: number): void;
+  onFill(i: number, j: number): void;
+}
+
+type Drag = { kind: 'window' | 'pan' | 'zoom' | 'paint'; x: number; y: number; start: ViewTransform; window: Window } | null;
+
+/**
+ * The axial slice: vtk.js draws the image (window/level on the GPU, one slice texture per change), a 2D canvas
+ * above it draws the overlays and the brush cursor through the same view transform.
+ */
+export function SliceView(props: SliceViewProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const vtkRef = useRef<HTMLDivElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const latest = useRef(props);
+  const sceneRef = useRef<{ scene: VtkScene; mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
+  const frameRef = useRef(0);
+  const cursorRef = useRef<{ x: number; y: number } | null>(null);
+  const dragRef = useRef<Drag>(null);
+  const [readout, setReadout] = useState<string>('');
+
+  useEffect(() => {
+    latest.current = props;
+    requestDraw();
+  });
+
+  function frameOf(p: SliceViewProps): SliceFrame {
+    const size = sceneRef.current?.scene.size() ?? { width: 1, height: 1 };
+    const [nx, ny] = p.volume.dims;
+    const [sx, sy] = p.volume.spacing;
+    return { nx, ny, sx, sy, flipX: p.flipX, flipY: p.flipY, viewWidth: size.width, viewHeight: size.height };
+  }
+
+  function requestDraw() {
+    if (frameRef.current) return;
+    frameRef.current = requestAnimationFrame(() => {
+      frameRef.current = 0;
+      draw();
+    });
+  }
+
+  function draw() {
+    const s = sceneRef.current;
+    const p = latest.current;
+    if (!s) return;
+    const f = frameOf(p);
+    s.mapper.setSlice(p.slice);
+    const prop = s.actor.getProperty();
+    prop.setColorWindow(p.window.width);
+    prop.setColorLevel(p.window.level);
+    const camera = s.scene.renderer.getActiveCamera();
+    const scale = pixelsPerMm(f, p.transform);
+    const [fx, fy] = viewCentreWorld(f, p.transform);
+    const z = p.slice * p.volume.spacing[2];
+    // Camera basis from the wanted screen axes: right x up = towards the viewer, so the view direction is up x right.
+    const right: Vec3 = [p.flipX ? -1 : 1, 0, 0];
+    const up: Vec3 = [0, p.flipY ? 1 : -1, 0];
+    const dir = cross(up, right);
+    camera.setParallelProjection(true);
+    camera.setFocalPoint(fx, fy, z);
+    camera.setPosition(fx - dir[0] * 1000, fy - dir[1] * 1000, z - dir[2] * 1000);
+    camera.setViewUp(...up);
+    camera.setParallelScale(f.viewHeight / (2 * scale));
+    camera.setClippingRange(1, 2000);
+    s.scene.render();
+    drawOverlays(f, p);
+    const host = hostRef.current;
+    if (host) {
+      host.dataset.renderedSlice = String(p.slice);
+      host.dataset.frames = String(Number(host.dataset.frames ?? 0) + 1);
+    }
+  }
+
+  function drawOverlays(f: SliceFrame, p: SliceViewProps) {
+    const canvas = overlayRef.current;
+    if (!canvas) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(f.viewWidth * dpr);
+    const h = Math.round(f.viewHeight * dpr);
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const [a, b, c, d, e, g] = imageToScreenMatrix(f, p.transform);
+    ctx.setTransform(a * dpr, b, c, d * dpr, e * dpr, g * dpr);
+    ctx.imageSmoothingEnabled = false;
+    for (const layer of p.overlays) {
+      ctx.globalAlpha = layer.opacity;
+      ctx.drawImage(layer.canvas, 0, 0, f.nx, f.ny);
+    }
+    ctx.globalAlpha = 1;
+    const cursor = cursorRef.current;
+    if (cursor && (p.tool === 'brush' || p.tool === 'eraser')) {
+      const [i, j] = screenToImage(f, p.transform, cursor.x, cursor.y);
+      ctx.beginPath();
+      ctx.arc(Math.round(i) + 0.5, Math.round(j) + 0.5, p.brushRadius + 0.5, 0, 2 * Math.PI);
+      ctx.lineWidth = 1.5 / Math.abs(a);
+      ctx.strokeStyle = p.tool === 'brush' ? '#ffe14d' : '#7fd0ff';
+      ctx.stroke();
+    }
+  }
+
+  useEffect(() => {
+    const container = vtkRef.current;
+    if (!container) return;
+    const scene = createScene(container, () => requestDraw());
+    const mapper = vtkImageMapper.newInstance();
+    mapper.setSlicingMode(SlicingMode.K);
+    const actor = vtkImageSlice.newInstance();
+    actor.setMapper(mapper);
+    scene.renderer.addActor(actor);
+    sceneRef.current = { scene, mapper, actor };
+    return () => {
+      if (frameRef.current) cancelAnimationFrame(frameRef.current);
+      frameRef.current = 0;
+      scene.renderer.removeActor(actor);
+      actor.delete();
+      mapper.delete();
+      scene.dispose();
+      sceneRef.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one vtk scene for the component's lifetime
+  }, []);
+
+  useEffect(() => {
+    const s = sceneRef.current;
+    if (!s) return;
+    s.mapper.setInputData(props.image);
+    requestDraw();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- requestDraw reads the latest props by ref
+  }, [props.image]);
+
+  function localPoint(e: { clientX: number; clientY: number }) {
+    const r = hostRef.current!.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  function pixelAt(x: number, y: number): [number, number] {
+    const p = latest.current;
+    const [i, j] = screenToImage(frameOf(p), p.transform, x, y);
+    return [Math.round(i), Math.round(j)];
+  }
+
+  function updateReadout(x: number, y: number) {
+    const p = latest.current;
+    const [i, j] = pixelAt(x, y);
+    const [nx, ny] = p.volume.dims;
+    if (i < 0 || j < 0 || i >= nx || j >= ny) setReadout('');
+    else {
+      const v = p.volume.data[i + j * nx + p.slice * nx * ny];
+      setReadout(`(${i}, ${j}) ${Number.isInteger(v) ? v : v.toFixed(1)} ${p.units}`);
+    }
+  }
+
+  function onPointerDown(e: React.PointerEvent) {
+    const p = latest.current;
+    const { x, y } = localPoint(e);
+    (e.target as Element).setPointerCapture(e.pointerId);
+    const painting = (p.tool === 'brush' || p.tool === 'eraser') && e.button === 0 && !e.shiftKey && !e.altKey;
+    if (p.tool === 'fill' && e.button === 0 && !e.shiftKey && !e.altKey) {
+      const [i, j] = pixelAt(x, y);
+      p.onFill(i, j);
+      return;
+    }
+    const kind: NonNullable<Drag>['kind'] = painting
+      ? 'paint'
+      : e.button === 1 || (e.button === 0 && e.shiftKey)
+        ? 'pan'
+        : e.button === 2
+          ? 'zoom'
+          : 'window';
+    dragRef.current = { kind, x, y, start: p.transform, window: p.window };
+    if (kind === 'paint') {
+      const [i, j] = pixelAt(x, y);
+      p.onPaint('start', i, j);
+    }
+  }
+
+  function onPointerMove(e: React.PointerEvent) {
+    const { x, y } = localPoint(e);
+    cursorRef.current = { x, y };
+    updateReadout(x, y);
+    const drag = dragRef.current;
+    const p = latest.current;
+    if (drag) {
+      const dx = x - drag.x;
+      const dy = y - drag.y;
+      if (drag.kind === 'paint') {
+        const [i, j] = pixelAt(x, y);
+        p.onPaint('move', i, j);
+      } else if (drag.kind === 'pan') p.onTransform({ ...drag.start, panX: drag.start.panX + dx, panY: drag.start.panY + dy });
+      else if (drag.kind === 'zoom') p.onTransform(zoomAbout(frameOf(p), drag.start, Math.exp(-dy / 150), drag.x, drag.y));
+      else {
+        const rate = Math.max(drag.window.width, 16) / 300;
+        p.onWindow({ width: Math.max(1, drag.window.width + dx * rate), level: drag.window.level - dy * rate });
+      }
+    }
+    requestDraw();
+  }
+
+  function onPointerUp(e: React.PointerEvent) {
+    const drag = dragRef.current;
+    dragRef.current = null;
+    if (drag?.kind === 'paint') {
+      const { x, y } = localPoint(e);
+      const [i, j] = pixelAt(x, y);
+      latest.current.onPaint('end', i, j);
+    }
+  }
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    // React's onWheel is passive; slices must scroll without the page scrolling.
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const p = latest.current;
+      if (e.ctrlKey || e.metaKey) {
+        const { x, y } = localPoint(e);
+        p.onTransform(zoomAbout(frameOf(p), p.transform, Math.exp(-e.deltaY / 300), x, y));
+      } else p.onScroll(Math.sign(e.deltaY));
+    };
+    host.addEventListener('wheel', onWheel, { passive: false });
+    return () => host.removeEventListener('wheel', onWheel);
+  }, []);
+
+  const { labels } = props;
+  return (
+    <div
+      ref={hostRef}
+      className={`slice-view tool-${props.tool}`}
+      data-testid="slice-view"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerLeave={() => {
+        cursorRef.current = null;
+        setReadout('');
+        requestDraw();
+      }}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      <div ref={vtkRef} className="vtk-layer" data-testid="slice-vtk" />
+      <canvas ref={overlayRef} className="overlay-layer" data-testid="slice-overlay" />
+      <div className="orientation top">{labels.top}</div>
+      <div className="orientation bottom">{labels.bottom}</div>
+      <div className="orientation left">{labels.left}</div>
+      <div className="orientation right">{labels.right}</div>
+      <div className="corner top-left" data-testid="slice-number">
+        Slice {props.slice + 1} / {props.volume.dims[2]}
+      </div>
+      <div className="corner top-right">
+        W {Math.round(props.window.width)} L {Math.round(props.window.level)}
+        <br />
+        Zoom {props.transform.zoom.toFixed(2)}x
+      </div>
+      <div className="corner bottom-left" data-testid="pixel-readout">
+        {readout}
+      </div>
+    </div>
+  );
+}

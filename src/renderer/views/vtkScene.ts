@@ -1,0 +1,58 @@
+import '@kitware/vtk.js/Rendering/Profiles/Geometry';
+import '@kitware/vtk.js/Rendering/Profiles/Volume';
+import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
+import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
+import vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
+
+/** One vtk.js render window living in a DOM element, sized to it (device pixels) and disposed with it. */
+export interface VtkScene {
+  renderWindow: vtkRenderWindow;
+  renderer: vtkRenderer;
+  view: vtkOpenGLRenderWindow;
+  /** CSS px of the container. */
+  size(): { width: number; height: number };
+  render(): void;
+  dispose(): void;
+}
+
+export function createScene(container: HTMLElement, onResize: () => void): VtkScene {
+  const renderWindow = vtkRenderWindow.newInstance();
+  const renderer = vtkRenderer.newInstance({ background: [0, 0, 0] });
+  renderWindow.addRenderer(renderer);
+  const view = vtkOpenGLRenderWindow.newInstance();
+  view.setContainer(container);
+  renderWindow.addView(view);
+
+  let cssSize = { width: 1, height: 1 };
+  const applySize = () => {
+    const r = container.getBoundingClientRect();
+    cssSize = { width: Math.max(1, r.width), height: Math.max(1, r.height) };
+    const dpr = window.devicePixelRatio || 1;
+    view.setSize(Math.round(cssSize.width * dpr), Math.round(cssSize.height * dpr));
+    const canvas = view.getCanvas();
+    if (canvas) {
+      canvas.style.width = `${cssSize.width}px`;
+      canvas.style.height = `${cssSize.height}px`;
+    }
+    onResize();
+  };
+  const observer = new ResizeObserver(applySize);
+  observer.observe(container);
+  applySize();
+
+  return {
+    renderWindow,
+    renderer,
+    view,
+    size: () => cssSize,
+    render: () => renderWindow.render(),
+    dispose: () => {
+      observer.disconnect();
+      view.setContainer(null as unknown as HTMLElement);
+      renderWindow.removeView(view);
+      view.delete();
+      renderer.delete();
+      renderWindow.delete();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+"""CalDiff loss terms, each named after the equation it implements.
+
+L = L_Diff + gamma * L_Hier + kappa * L_SA,   L_Diff = L_MSE + lambda * L_VLB
+lambda = 0.001 (Improved DDPM hybrid), gamma = 0.001, kappa = 1.0 (S = 2).
+"""
+import math
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from .schedule import LinearSchedule, normal_kl, binary_discretized_gaussian_log_likelihood
+
+LAMBDA_VLB = 0.001
+GAMMA_HIER = 0.001
+KAPPA_SA = 1.0
+# the predicted mask handed to the calibrating net: x0_hat clamped with a margin around {0, 1}
+# so the KL gradient is not cut exactly at the mask values
+X0_HAT_CLAMP = (-0.5, 1.5)
+
+
+def mean_flat(x: torch.Tensor) -> torch.Tensor:
+    return x.reshape(x.shape[0], -1).mean(dim=1)
+
+
+# --------------------------------------------------------------------------------------------
+# L_MSE: || eps - eps_theta(x_t, t) ||^2  (Ho et al. 2020, L_simple)
+def L_MSE(eps_hat: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    return ((eps_hat - eps) ** 2).mean()
+
+
+# --------------------------------------------------------------------------------------------
+# L_VLB (Improved DDPM eq. 16 with the stop-gradient of Sec. 3.1): the variational bound term
+# L_t = KL(q(x_{t-1}|x_t,x_0) || p_theta(x_{t-1}|x_t)) for t > 0 and -log p_theta(x_0|x_1) for t = 0,
+# in bits per dimension, with the mean built from stop-grad(eps_hat) so that only v learns from it.
+# L_VLB = T * E_t[L_t] (the unbiased estimate of sum_t L_t); with lambda = 0.001 and T = 1000 the
+# weighted term equals guided-diffusion's `vb * num_timesteps / 1000`.
+def vlb_terms(schedule: LinearSchedule, x0, x_t, t, eps_hat, v) -> torch.Tensor:
+    """Per-example L_t in bits/dim (shape [B])."""
+    true_mean, _, true_log_var = schedule.q_posterior(x0, x_t, t)
+    model_mean, model_log_var, _ = schedule.p_mean_variance(eps_hat.detach(), v, x_t, t, clip=None)
+    kl = mean_flat(normal_kl(true_mean, true_log_var, model_mean, model_log_var)) / math.log(2.0)
+    nll = -binary_discretized_gaussian_log_likelihood(x0, model_mean, 0.5 * model_log_var)
+    nll = mean_flat(nll) / math.log(2.0)
+    return torch.where(t == 0, nll, kl)
+
+
+def L_VLB(schedule: LinearSchedule, x0, x_t, t, eps_hat, v) -> torch.Tensor:
+    return schedule.T * vlb_terms(schedule, x0, x_t, t, eps_hat, v).mean()
+
+
+# --------------------------------------------------------------------------------------------
+# KL between axis-aligned Gaussians parameterised by (mu, log sigma)
+def kl_diag_gaussians(mu1, log_sigma1, mu2, log_sigma2) -> torch.Tensor:
+    """Elementwise KL(N(mu1, sigma1^2) || N(mu2, sigma2^2))."""
+    return normal_kl(mu1, 2.0 * log_sigma1, mu2, 2.0 * log_sigma2)
+
+
+# L_Hier = sum_l 10^(-l) KL(N_model,l || N_calib,l), l = 0 the coarsest level.
+# Per level: KL summed over latent channels and pixels, averaged over the batch.
+def L_Hier(model_levels: Sequence[Tuple[torch.Tensor, ...]], calib_levels: Sequence[Tuple[torch.Tensor, ...]]
+           ) -> torch.Tensor:
+    total = 0.0
+    for l, (m, c) in enumerate(zip(model_levels, calib_levels)):
+        kl = kl_diag_gaussians(m[0], m[1], c[0], c[1])
+        total = total + (10.0 ** (-l)) * kl.reshape(kl.shape[0], -1).sum(dim=1).mean()
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# L_SA: sequence-aware loss (Nguyen et al., AAAI 2024). Along one consistent forward trajectory
+# x_t -> x_{t-1} -> ... -> x_{t-S+1} (each drawn from q(x_{t-s} | x_{t-s+1}, x_0)), penalise the
+# accumulated estimation gap:  || sum_{s=0}^{S-1} (eps_theta(x_{t-s}, t-s) - eps_{t-s}) ||^2
+# (cross-terms between steps included). eps_{t-s} is the noise that maps x_0 to x_{t-s}.
+# Steps with t - s < 0 do not exist and contribute nothing. For S = 1 this is exactly L_MSE.
+def L_SA(eps_hats: Sequence[torch.Tensor], eps_trues: Sequence[torch.Tensor],
+         valid: Optional[Sequence[torch.Tensor]] = None) -> torch.Tensor:
+    gap = 0.0
+    for s, (eh, et) in enumerate(zip(eps_hats, eps_trues)):
+        d = eh - et
+        if valid is not None and s > 0:
+            d = d * valid[s].reshape(-1, *([1] * (d.ndim - 1))).to(d.dtype)
+        gap = gap + d
+    return (gap ** 2).mean()
+
+
+# --------------------------------------------------------------------------------------------
+@dataclass
+class LossFlags:
+    step_uc: bool = True
+    seq_uc: int = 2          # S; 0 = off
+    lambda_vlb: float = LAMBDA_VLB
+    gamma: float = GAMMA_HIER
+    kappa: float = KAPPA_SA
+
+
+def training_losses(unet, schedule: LinearSchedule, image: torch.Tensor, x0: torch.Tensor,
+                    flags: LossFlags, model_net=None, calib_net=None,
+                    t: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None
+                    ) -> Dict[str, torch.Tensor]:
+    """One CalDiff training objective evaluation. image, x0: [B,1,H,W]; x0 in {0, 1}."""
+    B = x0.shape[0]
+    if t is None:
+        t = torch.randint(0, schedule.T, (B,), device=x0.device)
+    if noise is None:
+        noise = torch.randn_like(x0)
+    x_t = schedule.q_sample(x0, t, noise)
+
+    S = max(int(flags.seq_uc), 1)
+    xs, ts, eps_trues, valid = [x_t], [t], [noise], [torch.ones(B, dtype=torch.bool, device=x0.device)]
+    if flags.seq_uc and S > 1:
+        with torch.no_grad():
+            x_cur, t_cur = x_t, t
+            for s in range(1, S):
+                ok = (t - s) >= 0
+                t_next = (t - s).clamp(min=0)
+                x_next = schedule.q_posterior_sample(x0, x_cur, t_cur, torch.randn_like(x0))
+                x_next = torch.where(ok.reshape(-1, 1, 1, 1), x_next, x_cur)
+                eps_next = schedule.eps_from_xt_x0(x_next, t_next, x0)
+                xs.append(x_next)
+                ts.append(t_next)
+                eps_trues.append(eps_next)
+                valid.append(ok)
+                x_cur, t_cur = x_next, t_next
+    n = len(xs)
+    # one batched U-Net pass over all steps of the trajectory
+    eps_all, v_all = unet(image.repeat(n, 1, 1, 1), torch.cat(xs, 0), torch.cat(ts, 0))
+    eps_hats = list(eps_all.chunk(n, 0))
+    eps_hat, v = eps_hats[0], v_all[:B]
+
+    out = {}
+    out["L_MSE"] = L_MSE(eps_hat, noise)
+    out["L_VLB"] = L_VLB(schedule, x0, x_t, t, eps_hat, v)
+    out["L_Diff"] = out["L_MSE"] + flags.lambda_vlb * out["L_VLB"]
+    total = out["L_Diff"]
+    if flags.step_uc:
+        assert model_net is not None and calib_net is not None
+        x0_hat = schedule.x0_from_eps(x_t, t, eps_hat).clamp(*X0_HAT_CLAMP)
+        m_levels = model_net(image, x0)
+        c_levels = calib_net(image, x0_hat, z_given=[z for (_, _, z) in m_levels])
+        out["L_Hier"] = L_Hier(m_levels, c_levels)
+        total = total + flags.gamma * out["L_Hier"]
+    if flags.seq_uc:
+        out["L_SA"] = L_SA(eps_hats, eps_trues, valid)
+        total = total + flags.kappa * out["L_SA"]
+    out["loss"] = total
+    return out

@@ -1,0 +1,33 @@
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+TRAINING = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TRAINING))
+torch.set_num_threads(2)
+
+
+@pytest.fixture
+def tiny():
+    from caldiff.unet import UNet, UNetConfig
+    from caldiff.calibration_nets import CalibConfig, UncertaintyModelingNet, UncertaintyCalibratingNet
+    torch.manual_seed(0)
+    unet = UNet(UNetConfig(base=8, mults=(1, 2), blocks=1, attn_levels=(1,), heads=2, patch=2))
+    cc = CalibConfig(latent=6, levels=3, base=8, patch=4)
+    return unet, UncertaintyModelingNet(cc), UncertaintyCalibratingNet(cc)
+
+
+def blob_batch(B=4, H=32, seed=0):
+    """Synthetic image/mask pairs: a bright disc on noise, mask = the disc."""
+    g = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.arange(H), torch.arange(H), indexing="ij")
+    imgs, masks = [], []
+    for _ in range(B):
+        cy, cx = torch.randint(8, H - 8, (2,), generator=g).tolist()
+        r = int(torch.randint(3, 7, (1,), generator=g))
+        m = (((yy - cy) ** 2 + (xx - cx) ** 2) <= r * r).float()
+        imgs.append((0.2 + 0.6 * m + 0.05 * torch.randn(H, H, generator=g)).clamp(0, 1))
+        masks.append(m)
+    return torch.stack(imgs)[:, None], torch.stack(masks)[:, None]
