@@ -33,4 +33,9 @@ export default tseslint.config(
     files: ['**/*.{js,mjs,cjs}', 'scripts/**', 'bin/**'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The bin stub stays CommonJS so that it runs on any Node without a loader.
+    files: ['bin/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
