@@ -36,8 +36,17 @@ test.describe('Electron app', () => {
     // Sandboxed and context-isolated: the page sees neither Node nor Electron, only the one bridge.
     expect(await window.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process])).toEqual(['undefined', 'undefined']);
     expect(await window.evaluate(() => Object.keys((window as unknown as { caldiff: object }).caldiff).sort())).toEqual(['call', 'platform']);
-    const studies = await window.evaluate(() => (window as unknown as { caldiff: { call(op: string, r: object): Promise<{ name: string }[]> } }).caldiff.call('studies.list', {}));
-    expect(studies.map((s) => s.name)).toContain('LIDC-IDRI-0161 nodule-0');
+    // The page's own bridge, called inside the page (Playwright serialises only the function and its argument).
+    const call = (op: string, request: unknown) =>
+      window.evaluate(
+        ([o, r]) => (globalThis as unknown as { caldiff: { call(op: unknown, r: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> } }).caldiff.call(o, r),
+        [op, request] as const,
+      );
+    const studies = await call('studies.list', {});
+    expect(studies.ok).toBe(true);
+    expect((studies.value as { name: string }[]).map((s) => s.name)).toContain('LIDC-IDRI-0161 nodule-0');
+    // A malformed request is refused by validation in main, and its error code survives the context bridge.
+    expect(await call('studies.get', { studyId: 'one' })).toMatchObject({ ok: false, error: { code: 'validation' } });
     await expect(window.getByText('LIDC-IDRI-0161 nodule-0').first()).toBeVisible();
     await app.close();
   });

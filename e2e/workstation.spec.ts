@@ -59,15 +59,15 @@ test('the viewer opens a demo study and draws real pixels that scroll and window
   expect(await screenVariance(page.getByTestId('slice-vtk'))).toBeGreaterThan(50);
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await expect(page.getByTestId('pixel-readout')).toHaveText(/^\(\d+, \d+\) -?\d+ HU$/);
-  await page.screenshot({ path: 'docs/screenshots/ct-axial-lung-window.png' });
+  await page.keyboard.press('2');
+  await expect(view).toContainText('W 350 L 50');
+  await page.screenshot({ path: 'docs/screenshots/ct-axial-mediastinum.png' });
   await page.getByTestId('layout-toggle').click();
   await expect(page.getByTestId('mpr-view')).toBeVisible();
   await expect(page.getByTestId('volume-view')).toBeVisible();
   await expect.poll(() => screenVariance(page.getByTestId('plane-coronal'))).toBeGreaterThan(50);
   await expect.poll(() => screenVariance(page.getByTestId('plane-sagittal'))).toBeGreaterThan(50);
   await expect.poll(() => screenVariance(page.getByTestId('volume-view'))).toBeGreaterThan(20);
-  await page.keyboard.press('2');
-  await expect(view).toContainText('W 350 L 50');
   await page.screenshot({ path: 'docs/screenshots/mpr-3d.png' });
 });
 
@@ -93,7 +93,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-slice', String(top));
   await page.getByTestId('overlay-heat').check();
   await expect(page.getByTestId('colour-bar')).toContainText('nats');
-  await page.screenshot({ path: 'docs/screenshots/triage-queue-heatmap.png' });
+  await page.screenshot({ path: 'docs/screenshots/workstation.png' });
 
   // Start from the model's mean mask, mark reviewed, and the queue moves on by keyboard.
   await page.keyboard.press('m');
@@ -113,6 +113,14 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-slice', (await items.nth(1).getAttribute('data-slice'))!);
   await page.getByTestId('filter-unreviewed').check();
   await expect(items).toHaveCount(slices - 1);
+
+  // The queue across all studies holds this study's triaged slices, still most uncertain first.
+  await page.getByTestId('filter-unreviewed').uncheck();
+  await page.getByTestId('queue-all-studies').check();
+  await expect(items.first()).toContainText('LIDC-IDRI');
+  const allScores = await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-score'))));
+  expect(allScores.length).toBeGreaterThanOrEqual(slices);
+  expect(allScores).toEqual([...allScores].sort((a, b) => b - a));
 });
 
 test('two readers annotate a slice blinded, see their agreement, export and re-import identical masks', async ({ page, server }) => {
@@ -128,13 +136,13 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   await page.keyboard.press('b');
   const at = await paintStroke(page);
   await savedRevision(page, 1);
-  expect(isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
+  await expect.poll(async () => isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
   await page.keyboard.press('Control+z');
   await savedRevision(page, 2);
-  expect(isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(false);
+  await expect.poll(async () => isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(false);
   await page.keyboard.press('Control+Shift+Z');
   await savedRevision(page, 3);
-  expect(isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
+  await expect.poll(async () => isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
 
   // A reload restores rater, and the saved mask comes back from SQLite.
   await page.reload();
@@ -142,7 +150,7 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   await openStudy(page, 2);
   await page.keyboard.press('ArrowDown');
   await savedRevision(page, 3);
-  expect(isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
+  await expect.poll(async () => isOwnMaskColour(await overlayPixel(page, at.x, at.y))).toBe(true);
   await page.keyboard.press('r');
   await expect(page.getByTestId('review-status')).toHaveText('Reviewed');
 

@@ -1,15 +1,18 @@
-// Scroll benchmark of the axial viewer: builds the benchmark page (src/renderer/bench/scroll.html), serves it with
-// a synthetic 512x512x300 int16 CT, and drives Debian's Chromium (WebGL through SwiftShader) with playwright-core.
-// Prints frames per second for the app's approach (volume loaded once, slice changed on the GPU mapper) and for
-// the naive baseline (fetch each slice, new vtk image per slice), and their ratio. Run: node scripts/bench-scroll.mjs
-// (BENCH_SLICES: slices scrolled per measurement, BENCH_DEPTH: volume depth, BENCH_VSYNC=1: keep the 60 Hz cap,
-// BENCH_DEBUG=1: forward the page's console).
+// Scroll benchmark of the axial viewer: writes a synthetic 512x512x300 int16 CT as NIfTI, imports it into a real
+// `caldiff serve` on a temp data dir, builds the benchmark page (src/renderer/bench/scroll.html) and serves it with
+// a same-origin proxy to that server, then drives Debian's Chromium (WebGL through SwiftShader) with playwright-core.
+// Prints frames per second for the app's approach (studies.volume once, slice changed on the GPU mapper) and for
+// the naive baseline (studies.slice per scroll, new vtk image per slice), and their ratio.
+// Run: node scripts/bench-scroll.mjs (after `npm run build`). BENCH_SLICES: slices per measurement (150),
+// BENCH_DEPTH: volume depth (300), BENCH_VSYNC=1: keep the 60 Hz cap, BENCH_DEBUG=1: forward the page's console.
 /* global window -- the page.evaluate callbacks below run in the browser */
 import { build } from 'vite';
 import react from '@vitejs/plugin-react';
 import { chromium } from 'playwright-core';
-import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import readline from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -43,7 +46,34 @@ function phantom() {
   return data;
 }
 
+/** A NIfTI-1 single file: 348-byte header, 4 bytes of (no) extension, int16 voxels; 0.7 x 0.7 x 1 mm. */
+function niftiOf(data) {
+  const header = Buffer.alloc(352);
+  header.writeInt32LE(348, 0);
+  [3, NX, NY, NZ, 1, 1, 1, 1].forEach((d, i) => header.writeInt16LE(d, 40 + 2 * i));
+  header.writeInt16LE(4, 70); // datatype int16
+  header.writeInt16LE(16, 72); // bitpix
+  [1, 0.7, 0.7, 1, 1, 1, 1, 1].forEach((d, i) => header.writeFloatLE(d, 76 + 4 * i));
+  header.writeFloatLE(352, 108); // vox_offset
+  header.writeFloatLE(1, 112); // scl_slope
+  header.writeInt16LE(1, 254); // sform_code: scanner
+  [[0.7, 0, 0, 0], [0, 0.7, 0, 0], [0, 0, 1, 0]].forEach((row, r) => row.forEach((v, c) => header.writeFloatLE(v, 280 + 16 * r + 4 * c)));
+  header.write('n+1\0', 344, 'latin1');
+  return Buffer.concat([header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+async function startCaldiff(dataDir) {
+  const child = spawn(process.execPath, ['bin/caldiff.js', 'serve', '--json', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`caldiff serve exited with ${code}`)));
+  });
+  const { url, token } = JSON.parse(line);
+  return { child, origin: new URL(url).origin, token };
+}
+
 const out = mkdtempSync(path.join(os.tmpdir(), 'caldiff-bench-scroll-'));
+let caldiff = null;
 try {
   await build({
     configFile: false,
@@ -51,20 +81,33 @@ try {
     base: './',
     logLevel: 'warn',
     plugins: [react()],
-    build: { outDir: out, emptyOutDir: true, rollupOptions: { input: path.resolve('src/renderer/bench/scroll.html') } },
+    build: { outDir: out, emptyOutDir: false, rollupOptions: { input: path.resolve('src/renderer/bench/scroll.html') } },
   });
-  const volume = phantom();
-  const bytes = Buffer.from(volume.buffer);
-  const sliceBytes = NX * NY * 2;
+  writeFileSync(path.join(out, 'phantom.nii'), niftiOf(phantom()));
+  caldiff = await startCaldiff(path.join(out, 'data'));
+  const auth = { authorization: `Bearer ${caldiff.token}` };
+  const importStart = performance.now();
+  const imported = await fetch(`${caldiff.origin}/api/studies/import`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ paths: [path.join(out, 'phantom.nii')] }),
+  }).then((r) => r.json());
+  const studyId = imported.studies?.[0]?.id;
+  if (!studyId) throw new Error(`import failed: ${JSON.stringify(imported).slice(0, 300)}`);
+  const importSeconds = (performance.now() - importStart) / 1000;
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const target = new URL(caldiff.origin);
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    if (url.pathname.endsWith('/volume')) return res.end(bytes);
-    if (url.pathname.endsWith('/slice')) {
-      const k = Number(url.searchParams.get('k'));
-      return res.end(bytes.subarray(k * sliceBytes, (k + 1) * sliceBytes));
+    if (url.pathname.startsWith('/api/')) {
+      // Same-origin proxy to caldiff serve, so the page talks to the real HTTP bridge.
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      });
+      return req.pipe(upstream);
     }
-    const file = path.join(out, path.normalize(url.pathname === '/' ? '/bench/scroll.html' : url.pathname));
+    const file = path.join(out, path.normalize(url.pathname));
     try {
       res.setHeader('content-type', types[path.extname(file)] ?? 'application/octet-stream');
       res.end(readFileSync(file));
@@ -83,7 +126,7 @@ try {
   page.on('crash', () => console.error('page crashed'));
   page.on('pageerror', (e) => console.error('page error:', e.message));
   if (process.env.BENCH_DEBUG) page.on('console', (m) => console.error('page:', m.text()));
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/scroll.html?depth=${NZ}`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/scroll.html?study=${studyId}&token=${caldiff.token}`);
   await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 120_000 });
   const loadSeconds = await page.evaluate(() => window.bench.loadSeconds);
   // Warm up both paths (shader compilation, first texture), then measure each.
@@ -95,10 +138,11 @@ try {
   server.close();
   const line = (r) => `${r.mode.padEnd(9)} ${r.fps.toFixed(1).padStart(6)} frames/s  (${r.frames} slices in ${r.seconds.toFixed(2)} s)`;
   console.log(`scroll benchmark: ${NX}x${NY}x${NZ} int16 synthetic CT, 800x800 view, Chromium + SwiftShader WebGL2, vsync ${process.env.BENCH_VSYNC ? 'on' : 'off'}`);
-  console.log(`volume load (once): ${loadSeconds.toFixed(2)} s`);
+  console.log(`import into caldiff (once): ${importSeconds.toFixed(1)} s; studies.volume + vtk image in the page (once): ${loadSeconds.toFixed(2)} s`);
   console.log(line(ours));
   console.log(line(naive));
   console.log(`ratio volume / per-slice: ${(ours.fps / naive.fps).toFixed(2)}x`);
 } finally {
+  caldiff?.child.kill('SIGTERM');
   rmSync(out, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ export function App() {
   const [choosing, setChoosing] = useState(false);
   const [studies, setStudies] = useState<StudySummary[] | null>(null);
   const [studyId, setStudyId] = useState<number | null>(null);
+  const [openAt, setOpenAt] = useState({ studyId: 0, slice: 0 });
   const [blinded, setBlinded] = useState(() => localStorage.getItem(BLINDED_KEY) !== 'off');
   const [layout, setLayout] = useState<'axial' | 'mpr'>('axial');
   const [help, setHelp] = useState(false);
@@ -98,6 +99,11 @@ export function App() {
             blinded={blinded}
             layout={mpr ? layout : 'axial'}
             helpOpen={help}
+            initialSlice={openAt.studyId === study.detail.id ? openAt.slice : 0}
+            onOpenStudy={(id, slice) => {
+              setOpenAt({ studyId: id, slice });
+              setStudyId(id);
+            }}
           />
         ) : (
           <div className="placeholder muted">{studyId ? 'Loading study…' : 'Choose a study on the left.'}</div>

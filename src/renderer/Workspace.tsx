@@ -31,6 +31,10 @@ export interface WorkspaceProps {
   blinded: boolean;
   layout: 'axial' | 'mpr';
   helpOpen: boolean;
+  /** The slice to open on (a queue entry of this study picked from the all-studies queue). */
+  initialSlice: number;
+  /** Open another study at a slice (from the all-studies queue). */
+  onOpenStudy(studyId: number, slice: number): void;
 }
 
 /** Keys belong to a focused text field or slider; checkboxes and buttons leave the shortcuts working. */
@@ -38,19 +42,20 @@ const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && ((t instanceof HTMLInputElement && !['checkbox', 'radio', 'button'].includes(t.type)) || t.tagName === 'TEXTAREA' || t.isContentEditable);
 
 /** Everything about one open study: the viewer, the queue, the tools, the overlays and the agreement panel. */
-export function Workspace({ study, rater, blinded, layout, helpOpen }: WorkspaceProps) {
+export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlice, onOpenStudy }: WorkspaceProps) {
   const { report } = useErrors();
   const { detail, volume, image, range } = study;
   const studyId = detail.id;
   const depth = volume.dims[2];
 
-  const [slice, setSlice] = useState(0);
+  const [slice, setSlice] = useState(() => Math.min(initialSlice, study.volume.dims[2] - 1));
   const [win, setWin] = useState<Window>(() => defaultWindowFor(detail.intensity, detail.window));
   const [transform, setTransform] = useState<ViewTransform>(FIT);
   const [tool, setTool] = useState<ToolName>('navigate');
   const [brushRadius, setBrushRadius] = useState(3);
   const [overlays, setOverlays] = useState<OverlaySettings>(DEFAULT_OVERLAYS);
   const [unreviewedOnly, setUnreviewedOnly] = useState(false);
+  const [allStudies, setAllStudies] = useState(false);
   const [statuses, setStatuses] = useState<Map<number, ReviewStatus>>(new Map());
   const [result, setResult] = useState<SliceResult | null>(null);
   const [sliceMetrics, setSliceMetrics] = useState<SliceMetrics | null>(null);
@@ -60,7 +65,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen }: Workspace
 
   const [editor] = useState(() => new AnnotationEditor(report));
   const ed = useSyncExternalStore(editor.subscribe, editor.snapshot);
-  const triage = useTriage(studyId, rater.id, report);
+  const triage = useTriage(studyId, rater.id, allStudies, report);
   const presets = useMemo(() => presetsFor(detail.intensity, detail.window, range), [detail, range]);
   const signs = useMemo(() => axisSigns(detail.geometry.direction), [detail]);
   const labels = useMemo(() => labelsFor(detail.geometry.direction, [signs.i, 0, 0], [0, signs.j, 0]), [detail, signs]);
@@ -144,17 +149,21 @@ export function Workspace({ study, rater, blinded, layout, helpOpen }: Workspace
   }, [ed.mask, editor]);
 
   const queueOrder = useMemo(
-    () => (unreviewedOnly ? triage.queue.items.filter((i) => i.status === 'unreviewed') : triage.queue.items).map((i) => i.sliceIndex),
+    () => (unreviewedOnly ? triage.queue.items.filter((i) => i.status === 'unreviewed') : triage.queue.items),
     [triage.queue.items, unreviewedOnly],
+  );
+  const openQueueItem = useCallback(
+    (item: { studyId: number; sliceIndex: number }) => (item.studyId === studyId ? goTo(item.sliceIndex) : onOpenStudy(item.studyId, item.sliceIndex)),
+    [studyId, goTo, onOpenStudy],
   );
   const stepQueue = useCallback(
     (delta: number) => {
       if (!queueOrder.length) return;
-      const at = queueOrder.indexOf(slice);
+      const at = queueOrder.findIndex((i) => i.studyId === studyId && i.sliceIndex === slice);
       const next = at < 0 ? (delta > 0 ? 0 : queueOrder.length - 1) : Math.max(0, Math.min(queueOrder.length - 1, at + delta));
-      goTo(queueOrder[next]);
+      openQueueItem(queueOrder[next]);
     },
-    [queueOrder, slice, goTo],
+    [queueOrder, studyId, slice, openQueueItem],
   );
 
   const jumpDisagreement = useCallback(() => {
@@ -295,10 +304,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen }: Workspace
     return maskCanvas(model.samples[Math.min(overlays.sample.index, model.samples.length - 1)], result.width, result.height, SAMPLE_COLOUR, 60);
   }, [result, model, overlays.sample.index]);
 
-  const raterLegend = useMemo(
-    () => [{ name: `${rater.name} (you)`, colour: OWN_COLOUR }, ...ed.others.map((o, idx) => ({ name: o.raterName, colour: RATER_COLOURS[idx % RATER_COLOURS.length] }))],
-    [ed.others, rater.name],
-  );
+  const raterLegend = useMemo(() => ed.others.map((o, idx) => ({ name: o.raterName, colour: RATER_COLOURS[idx % RATER_COLOURS.length] })), [ed.others]);
   const otherLayers = useMemo(
     () => ed.others.map((o, idx) => ({ key: `rater-${o.raterId}`, canvas: maskCanvas(o.pixels, ed.width, ed.height, RATER_COLOURS[idx % RATER_COLOURS.length], 40) })),
     [ed.others, ed.width, ed.height],
@@ -345,17 +351,20 @@ export function Workspace({ study, rater, blinded, layout, helpOpen }: Workspace
       <aside className="left">
         <QueuePanel
           items={triage.queue.items}
-          reviewed={triage.queue.total ? triage.queue.reviewed : [...statuses.values()].filter((v) => v === 'reviewed').length}
-          total={triage.queue.total || depth}
+          reviewed={triage.queue.total || allStudies ? triage.queue.reviewed : [...statuses.values()].filter((v) => v === 'reviewed').length}
+          total={triage.queue.total || allStudies ? triage.queue.total : depth}
           currentSlice={slice}
           unreviewedOnly={unreviewedOnly}
+          allStudies={allStudies}
+          studyId={studyId}
           volume={volume}
           window={win}
           flipX={signs.i < 0}
           flipY={signs.j < 0}
           job={triage.job}
           onToggleUnreviewed={() => setUnreviewedOnly((u) => !u)}
-          onOpen={goTo}
+          onToggleAllStudies={() => setAllStudies((a) => !a)}
+          onOpen={openQueueItem}
           onTriage={() => void triage.start()}
           onCancel={() => void triage.cancel()}
         />
@@ -400,6 +409,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen }: Workspace
           errorMax={errorLayer?.max ?? 0}
           hasErrorMap={!!errorLayer}
           raters={raterLegend}
+          ownName={rater.name}
           hidden={ed.hidden}
           onChange={setOverlays}
         />

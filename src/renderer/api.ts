@@ -1,9 +1,9 @@
 import type { ApiClient } from '../shared/api';
-import { createClient, httpCall, type Call } from '../shared/client';
+import { createClient, envelopeCall, httpCall, type Call, type IpcEnvelope } from '../shared/client';
 
 /** What the Electron preload exposes through contextBridge; absent in browser mode. */
 export interface CaldiffBridge {
-  call(op: string, request: unknown): Promise<unknown>;
+  call(op: string, request: unknown): Promise<IpcEnvelope>;
   platform: string;
 }
 
@@ -33,7 +33,7 @@ function browserToken(): string {
 
 function transport(): Call {
   const bridge = window.caldiff;
-  if (bridge) return (op, request) => bridge.call(op, request);
+  if (bridge) return envelopeCall((op, request) => bridge.call(op, request));
   return httpCall(window.location.origin, browserToken());
 }
 

@@ -37,3 +37,15 @@ export function httpCall(baseUrl: string, token: string, fetchImpl: typeof fetch
 
 /** How the IPC bridge answers: Electron reduces thrown errors to a message string, losing the error code. */
 export type IpcEnvelope = { ok: true; value: unknown } | { ok: false; error: { code: ApiError['code']; message: string; details?: unknown } };
+
+/**
+ * The Electron transport: the preload's `call` answers with an IpcEnvelope (contextBridge would strip an error's
+ * code), turned back into the answer or an ApiError here.
+ */
+export function envelopeCall(send: (op: OpName, request: unknown) => Promise<IpcEnvelope>): Call {
+  return async (op, request) => {
+    const answer = await send(op, request);
+    if (!answer.ok) throw ApiError.from(answer.error);
+    return answer.value;
+  };
+}

@@ -1,10 +1,11 @@
 /**
  * Scroll benchmark page (built and driven by scripts/bench-scroll.mjs, never part of the app bundle): the real
- * SliceView scrolls through a synthetic 512x512x300 CT served by the script, in two ways, and reports frames per
- * second.
- *  - "volume": the app's way: the whole volume is one vtk image (fetched once); a scroll changes the mapper's slice.
- *  - "per-slice": the naive way: every scroll fetches the slice from the server and hands vtk a new image of it
- *    (new texture, scalar range recomputed), as a viewer without a client-side volume would.
+ * SliceView scrolls through a synthetic 512x512x300 CT held by a real `caldiff serve` (reached through the
+ * script's same-origin proxy), in two ways, and reports frames per second.
+ *  - "volume": the app's way: the whole volume is one vtk image (studies.volume, once); a scroll changes the
+ *    mapper's slice.
+ *  - "per-slice": the naive way: every scroll asks the server for the slice (studies.slice) and hands vtk a new
+ *    image of it (new texture, scalar range recomputed), as a viewer without a client-side volume would.
  */
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -13,10 +14,12 @@ import { scalarRange, toVtkImage, type DisplayVolume } from '../views/vtkImage';
 import { FIT } from '../views/viewport';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
+import { createClient, httpCall } from '../../shared/client';
+import type { VoxelArray } from '../../shared/volume';
 
-const NX = 512;
-const NY = 512;
-const NZ = Number(new URLSearchParams(location.search).get("depth") ?? 300);
+const params = new URLSearchParams(location.search);
+const api = createClient(httpCall(location.origin, params.get('token') ?? ''));
+const studyId = Number(params.get('study'));
 
 type Mode = 'volume' | 'per-slice';
 
@@ -32,12 +35,14 @@ declare global {
 }
 
 const loadStart = performance.now();
-const volume: DisplayVolume = { dims: [NX, NY, NZ], spacing: [0.7, 0.7, 1], data: new Int16Array(await (await fetch('./volume')).arrayBuffer()) };
+const fetched = await api['studies.volume']({ studyId });
+const volume: DisplayVolume = { dims: fetched.dims, spacing: fetched.spacing, data: fetched.data as VoxelArray };
+const [NX, NY, NZ] = volume.dims;
 const fullImage = toVtkImage(volume, scalarRange(volume.data));
 const loadSeconds = (performance.now() - loadStart) / 1000;
 
 /** A single-slice image as a naive client builds it from a fetched slice: vtk scans its range itself. */
-function sliceImage(data: Int16Array): vtkImageData {
+function sliceImage(data: VoxelArray): vtkImageData {
   const image = vtkImageData.newInstance();
   image.setDimensions([NX, NY, 1]);
   image.setSpacing(volume.spacing);
@@ -45,9 +50,8 @@ function sliceImage(data: Int16Array): vtkImageData {
   return image;
 }
 
-async function fetchSlice(k: number): Promise<Int16Array> {
-  const res = await fetch(`./slice?k=${k}`);
-  return new Int16Array(await res.arrayBuffer());
+async function fetchSlice(k: number): Promise<VoxelArray> {
+  return (await api['studies.slice']({ studyId, sliceIndex: k })).data as VoxelArray;
 }
 
 function Harness() {

@@ -1,5 +1,5 @@
 import type { LayerName, OverlaySettings } from '../state/overlays';
-import { heatGradientCss, rgbCss, type Rgb } from '../overlays/paint';
+import { heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
   name: string;
@@ -14,6 +14,7 @@ export interface OverlayPanelProps {
   errorMax: number;
   hasErrorMap: boolean;
   raters: RaterLegend[];
+  ownName: string;
   hidden: number;
   onChange(s: OverlaySettings): void;
 }
@@ -61,6 +62,11 @@ export function OverlayPanel(p: OverlayPanelProps) {
     <section className="panel overlays" data-testid="overlay-panel">
       <h2>Overlays</h2>
       <LayerRow name="own" label="My mask" p={p} testId="own" />
+      <ul className="legend">
+        <li>
+          <span className="swatch" style={{ background: rgbCss(OWN_COLOUR) }} /> {p.ownName}
+        </li>
+      </ul>
       <LayerRow name="raters" label="Other raters" p={p} testId="raters" />
       <ul className="legend">
         {p.raters.map((r) => (

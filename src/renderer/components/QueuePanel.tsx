@@ -10,13 +10,16 @@ export interface QueuePanelProps {
   total: number;
   currentSlice: number;
   unreviewedOnly: boolean;
+  allStudies: boolean;
+  studyId: number;
   volume: DisplayVolume;
   window: Window;
   flipX: boolean;
   flipY: boolean;
   job: Job | null;
   onToggleUnreviewed(): void;
-  onOpen(slice: number): void;
+  onToggleAllStudies(): void;
+  onOpen(item: QueueItem): void;
   onTriage(): void;
   onCancel(): void;
 }
@@ -78,24 +81,31 @@ export function QueuePanel(p: QueuePanelProps) {
         <label className="check">
           <input type="checkbox" checked={p.unreviewedOnly} onChange={p.onToggleUnreviewed} data-testid="filter-unreviewed" /> Unreviewed only
         </label>
+        <label className="check" title="Rank the triaged slices of every study together">
+          <input type="checkbox" checked={p.allStudies} onChange={p.onToggleAllStudies} data-testid="queue-all-studies" /> All studies
+        </label>
       </div>
       {p.job && <TriageProgress job={p.job} onCancel={p.onCancel} />}
       {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
       <ol ref={listRef} className="queue-list" data-testid="queue-list">
         {shown.map((item, rank) => (
-          <li key={item.sliceIndex} className={item.sliceIndex === p.currentSlice ? 'current' : ''}>
+          <li key={`${item.studyId}:${item.sliceIndex}`} className={item.studyId === p.studyId && item.sliceIndex === p.currentSlice ? 'current' : ''}>
             <button
               type="button"
               data-testid="queue-item"
               data-slice={item.sliceIndex}
               data-score={item.score}
               data-status={item.status}
-              onClick={() => p.onOpen(item.sliceIndex)}
+              onClick={() => p.onOpen(item)}
             >
-              <Thumbnail volume={p.volume} slice={item.sliceIndex} window={p.window} flipX={p.flipX} flipY={p.flipY} />
+              {item.studyId === p.studyId ? (
+                <Thumbnail volume={p.volume} slice={item.sliceIndex} window={p.window} flipX={p.flipX} flipY={p.flipY} />
+              ) : (
+                <span className="thumb thumb-other">{item.studyName.slice(0, 12)}</span>
+              )}
               <span className="queue-info">
                 <span className="queue-title">
-                  #{rank + 1} · slice {item.sliceIndex + 1}
+                  #{rank + 1} · {p.allStudies ? `${item.studyName}, ` : ''}slice {item.sliceIndex + 1}
                 </span>
                 <span className="score-bar">
                   <span style={{ width: `${((item.score / maxScore) * 100).toFixed(1)}%` }} />

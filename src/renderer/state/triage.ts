@@ -15,7 +15,8 @@ const terminal = (j: Job) => j.state === 'done' || j.state === 'failed' || j.sta
  * The review queue of one study for one rater, and the triage job that fills it. While a job runs the queue is
  * re-read with every progress poll, so the head of the queue is usable before the study is done.
  */
-export function useTriage(studyId: number, raterId: number, report: (e: unknown) => void) {
+/** `allStudies` ranks every triaged slice of every study together; triage itself always runs on `studyId`. */
+export function useTriage(studyId: number, raterId: number, allStudies: boolean, report: (e: unknown) => void) {
   const [queue, setQueue] = useState<QueueState>(EMPTY);
   const [job, setJob] = useState<Job | null>(null);
   const [resultsVersion, setResultsVersion] = useState(0);
@@ -23,8 +24,8 @@ export function useTriage(studyId: number, raterId: number, report: (e: unknown)
 
   const fetchQueue = useCallback(
     () =>
-      api['triage.queue']({ studyId, raterId }).then((q): QueueState => ({ items: [...q.items].sort((a, b) => b.score - a.score), reviewed: q.reviewed, total: q.total })),
-    [studyId, raterId],
+      api['triage.queue']({ studyId: allStudies ? null : studyId, raterId }).then((q): QueueState => ({ items: [...q.items].sort((a, b) => b.score - a.score), reviewed: q.reviewed, total: q.total })),
+    [studyId, raterId, allStudies],
   );
   const refreshQueue = useCallback(() => fetchQueue().then(setQueue, report), [fetchQueue, report]);
 
