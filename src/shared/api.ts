@@ -172,7 +172,8 @@ export const AgreementSchema = z.object({
   /** pairwise[i][j]: Dice between raters i and j (null on the diagonal). */
   pairwiseDice: z.array(z.array(nullableNumber)),
   meanPairwiseDice: nullableNumber,
-  staple: z.array(z.object({ raterId: id, sensitivity: z.number(), specificity: z.number() })),
+  /** Each rater's STAPLE estimates; null where they are undefined (no rater marks anything). */
+  staple: z.array(z.object({ raterId: id, sensitivity: nullableNumber, specificity: nullableNumber })),
   consensusMajority: bytes,
   consensusStaple: bytes,
   model: CalibrationMetricsSchema.nullable(),
@@ -270,7 +271,8 @@ export const api = {
         modelId: z.string().nullable().default(null),
         samples: z.number().int().min(1).max(64).default(16),
         steps: z.number().int().min(1).max(1000).nullable().default(null),
-        sampler: z.enum(['ddim', 'ddpm']).default('ddim'),
+        /** null: the model card's recommended sampler. */
+        sampler: z.enum(['ddim', 'ddpm']).nullable().default(null),
         seed: z.number().int().nonnegative().default(0),
       })
       .strict(),

@@ -88,7 +88,7 @@ describe('metrics.slice', () => {
     expect(none.model).toBeNull();
   });
 
-  it('on a volume nobody has marked: no raters, then one rater with an empty mask, and no STAPLE rates', async () => {
+  it('on a volume nobody has marked: no raters, then one rater with an empty mask and an undefined STAPLE sensitivity', async () => {
     const db = app.context.db;
     const [ctId] = (await importPaths(db, [path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz')], 'test')).studyIds;
     const pixels = 122 * 101;
@@ -102,8 +102,8 @@ describe('metrics.slice', () => {
     expect(one.raters.map((r) => r.raterName)).toEqual(['Dr Empty']);
     expect(one.pairwiseDice).toEqual([[null]]);
     expect(one.meanPairwiseDice).toBeNull();
-    // STAPLE cannot estimate a sensitivity when nobody marks anything, and the contract's rates are numbers.
-    expect(one.staple).toEqual([]);
+    // STAPLE cannot estimate a sensitivity when nobody marks anything: reported as null, not a made-up number.
+    expect(one.staple).toEqual([{ raterId: reader.id, sensitivity: null, specificity: expect.any(Number) }]);
     expect(unpackMask(one.consensusMajority, pixels).some((v) => v !== 0)).toBe(false);
   });
 

@@ -38,11 +38,7 @@ export function sliceAgreement(db: Db, studyId: number, sliceIndex: number): Res
 
   const pairwise = pairwiseDice(masks);
   const consensus = masks.length ? staple(masks) : null;
-  // The contract's rates are numbers: where STAPLE cannot estimate them (no rater marks anything), none are listed.
-  const rates =
-    consensus && consensus.sensitivity.every((v) => v !== null) && consensus.specificity.every((v) => v !== null)
-      ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j]!, specificity: consensus.specificity[j]! }))
-      : [];
+  const rates = consensus ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j], specificity: consensus.specificity[j] })) : [];
   const samples = modelSamples(db, currentRun(db, studyId)?.id, sliceIndex);
   return {
     raters: stored.map(({ raterId, raterName }) => ({ raterId, raterName })),

@@ -44,7 +44,8 @@ export interface TriageOptions {
   modelId: string | null;
   samples: number;
   steps: number | null;
-  sampler: SamplerName;
+  /** null: the card's recommended sampler. */
+  sampler: SamplerName | null;
   seed: number;
 }
 
@@ -52,13 +53,15 @@ export interface TriageOptions {
 export function runSettings(app: AppContext, studyId: number, o: TriageOptions) {
   const model = resolveModel(app.modelsDir, o.modelId);
   const T = model.card.schedule.T;
-  // DDPM without a step count is the paper's sampler over all T steps; DDIM uses the card's default K.
-  const steps = Math.min(T, o.steps ?? (o.sampler === 'ddpm' ? T : model.card.defaults.steps));
+  const sampler = o.sampler ?? model.card.defaults.sampler;
+  // Without a step count: the card's K, except DDPM asked for by name on a DDIM card, which is the paper's sampler
+  // over all T steps.
+  const steps = Math.min(T, o.steps ?? (sampler === 'ddpm' && model.card.defaults.sampler !== 'ddpm' ? T : model.card.defaults.steps));
   const settings: RunSettings = {
     studyId,
     modelId: model.card.id,
     modelSha256: model.card.sha256,
-    sampler: o.sampler,
+    sampler,
     seed: o.seed,
     samples: o.samples,
     steps,

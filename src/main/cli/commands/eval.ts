@@ -58,7 +58,7 @@ export interface SliceRow extends CalibrationMetrics {
 
 export interface EvalResult {
   model: { id: string; sha256: string; provider: string | null };
-  settings: { sampler: 'ddim'; samples: number; steps: number; seed: number };
+  settings: { sampler: 'ddim' | 'ddpm'; samples: number; steps: number; seed: number };
   dataset: string;
   studies: number;
   metrics: Record<(typeof METRICS)[number], Summary>;
@@ -106,7 +106,7 @@ export async function evaluateDataset(o: EvalOptions): Promise<EvalResult> {
   if (slices.length === 0) throw new ApiError('bad_input', `${o.dataset}: no slices with rater masks${o.patients ? ' for the listed patients' : ''}`);
 
   const { card, file } = resolveModel(o.modelsDir, o.modelId);
-  const settings = { sampler: 'ddim' as const, samples: o.samples ?? card.defaults.samples, steps: o.steps ?? card.defaults.steps, seed: o.seed, eta: 0 };
+  const settings = { sampler: card.defaults.sampler, samples: o.samples ?? card.defaults.samples, steps: o.steps ?? card.defaults.steps, seed: o.seed, eta: 0 };
   const model = await loadModel(file, card, { forceCpu: cpuForcedByEnv() });
   const rows: SliceRow[] = [];
   const start = performance.now();

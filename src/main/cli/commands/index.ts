@@ -2,8 +2,10 @@ import type { Command } from '../command';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { importCommand } from './import';
+import { benchCommand } from './bench';
+import { triageCommand } from './triage';
 import { metricsCommand } from './metrics';
 import { serveCommand } from './serve';
 import { studiesCommand } from './studies';
 
-export const commands: Command[] = [serveCommand, importCommand, studiesCommand, metricsCommand, evalCommand, exportCommand];
+export const commands: Command[] = [serveCommand, importCommand, studiesCommand, triageCommand, metricsCommand, evalCommand, exportCommand, benchCommand];

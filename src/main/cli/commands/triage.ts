@@ -51,8 +51,8 @@ export const triageCommand: Command = {
   },
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new ApiError('validation', 'name a file, folder or study id to triage');
-    const sampler = (ctx.values.sampler as string | undefined) ?? 'ddim';
-    if (sampler !== 'ddim' && sampler !== 'ddpm') throw new ApiError('validation', `--sampler must be ddim or ddpm, got "${sampler}"`);
+    const sampler = (ctx.values.sampler as string | undefined) ?? null;
+    if (sampler !== null && sampler !== 'ddim' && sampler !== 'ddpm') throw new ApiError('validation', `--sampler must be ddim or ddpm, got "${sampler}"`);
     const api = ctx.app().client();
     const studies: StudySummary[] = [];
     for (const target of ctx.positionals) for (const s of await studiesOf(api, target)) if (!studies.some((x) => x.id === s.id)) studies.push(s);
