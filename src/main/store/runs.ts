@@ -2,6 +2,7 @@ import { packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
 import { deflateArray, inflateBytes, inflateFloat32 } from './codec';
 import type { Db } from './database';
+import type { SliceOutputs } from '../engine/outputs';
 
 /** What makes two runs interchangeable: same study, model (by content), sampler and settings. */
 export interface RunSettings {
@@ -24,19 +25,11 @@ export interface RunRecord extends RunSettings {
   finishedAt: string | null;
 }
 
-export interface SliceResult {
+/** One slice of a run as stored: the engine's outputs plus where and how they were made. */
+export interface SliceResult extends SliceOutputs {
   sliceIndex: number;
   width: number;
   height: number;
-  /** N masks, 0/1 per pixel. */
-  samples: Uint8Array[];
-  mean: Float32Array;
-  uncertainty: Float32Array;
-  entropy: Float32Array;
-  totalUncertainty: number;
-  lesionUncertainty: number;
-  score: number;
-  meanArea: number;
   warnings: string[];
   elapsedMs: number;
 }

@@ -1,10 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
-import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { Geometry, Window } from '../../shared/volume';
-import { createScene, type VtkScene } from './vtkScene';
+import { createImageSliceScene, type ImageSliceScene } from './vtkScene';
 import { axisSigns, cross, labelsFor, type Vec3 } from './orientation';
 import type { DisplayVolume } from './vtkImage';
 
@@ -26,7 +24,7 @@ export interface PlaneViewProps {
  */
 export function PlaneView(p: PlaneViewProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const sceneRef = useRef<{ scene: VtkScene; mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
+  const sceneRef = useRef<ImageSliceScene | null>(null);
   const [fit, setFit] = useState<{ scale: number; height: number; zc: number; down: number } | null>(null);
   const latest = useRef(p);
 
@@ -69,17 +67,10 @@ export function PlaneView(p: PlaneViewProps) {
 
   useEffect(() => {
     const container = ref.current!;
-    const scene = createScene(container, () => layout());
-    const mapper = vtkImageMapper.newInstance();
-    const actor = vtkImageSlice.newInstance();
-    actor.setMapper(mapper);
-    scene.renderer.addActor(actor);
-    sceneRef.current = { scene, mapper, actor };
+    const s = createImageSliceScene(container, () => layout());
+    sceneRef.current = s;
     return () => {
-      scene.renderer.removeActor(actor);
-      actor.delete();
-      mapper.delete();
-      scene.dispose();
+      s.dispose();
       sceneRef.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one scene per component

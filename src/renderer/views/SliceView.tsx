@@ -1,10 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
-import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import type { Window } from '../../shared/volume';
-import { createScene, type VtkScene } from './vtkScene';
+import { createImageSliceScene, type ImageSliceScene } from './vtkScene';
 import { imageToScreenMatrix, pixelsPerMm, screenToImage, viewCentreWorld, zoomAbout, type SliceFrame, type ViewTransform } from './viewport';
 import { cross, type Vec3 } from './orientation';
 import type { DisplayVolume } from './vtkImage';
@@ -52,7 +50,7 @@ export function SliceView(props: SliceViewProps) {
   const vtkRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const latest = useRef(props);
-  const sceneRef = useRef<{ scene: VtkScene; mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
+  const sceneRef = useRef<ImageSliceScene | null>(null);
   const frameRef = useRef(0);
   const cursorRef = useRef<{ x: number; y: number } | null>(null);
   const dragRef = useRef<Drag>(null);
@@ -146,20 +144,13 @@ export function SliceView(props: SliceViewProps) {
   useEffect(() => {
     const container = vtkRef.current;
     if (!container) return;
-    const scene = createScene(container, () => requestDraw());
-    const mapper = vtkImageMapper.newInstance();
-    mapper.setSlicingMode(SlicingMode.K);
-    const actor = vtkImageSlice.newInstance();
-    actor.setMapper(mapper);
-    scene.renderer.addActor(actor);
-    sceneRef.current = { scene, mapper, actor };
+    const s = createImageSliceScene(container, () => requestDraw());
+    s.mapper.setSlicingMode(SlicingMode.K);
+    sceneRef.current = s;
     return () => {
       if (frameRef.current) cancelAnimationFrame(frameRef.current);
       frameRef.current = 0;
-      scene.renderer.removeActor(actor);
-      actor.delete();
-      mapper.delete();
-      scene.dispose();
+      s.dispose();
       sceneRef.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one vtk scene for the component's lifetime

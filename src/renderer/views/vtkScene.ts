@@ -3,6 +3,8 @@ import '@kitware/vtk.js/Rendering/Profiles/Volume';
 import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
+import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
+import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 
 /** One vtk.js render window living in a DOM element, sized to it (device pixels) and disposed with it. */
 export interface VtkScene {
@@ -53,6 +55,33 @@ export function createScene(container: HTMLElement, onResize: () => void): VtkSc
       view.delete();
       renderer.delete();
       renderWindow.delete();
+    },
+  };
+}
+
+/** A scene showing one image slice: the 2-D views' common base. */
+export interface ImageSliceScene {
+  scene: VtkScene;
+  mapper: vtkImageMapper;
+  actor: vtkImageSlice;
+  dispose(): void;
+}
+
+export function createImageSliceScene(container: HTMLElement, onResize: () => void): ImageSliceScene {
+  const scene = createScene(container, onResize);
+  const mapper = vtkImageMapper.newInstance();
+  const actor = vtkImageSlice.newInstance();
+  actor.setMapper(mapper);
+  scene.renderer.addActor(actor);
+  return {
+    scene,
+    mapper,
+    actor,
+    dispose: () => {
+      scene.renderer.removeActor(actor);
+      actor.delete();
+      mapper.delete();
+      scene.dispose();
     },
   };
 }
