@@ -91,20 +91,25 @@ def ci(samples, raters) -> Optional[float]:
     return float(3 * s * d * a / den)
 
 
-def _ce(p, q):
-    """Pixelwise binary cross-entropy CE(p, q) = -(p log q + (1-p) log(1-q)), natural log, eps 1e-8."""
-    return -(p * np.log(q + EPS) + (1 - p) * np.log(1 - q + EPS))
+def _ce(target, prediction):
+    """Pixelwise binary cross-entropy -(y log p + (1-y) log(1-p)), natural log, eps 1e-8, with the sample as the
+    prediction: CE(sample, mean) weighs log(sample) by the mean, as PHiSeg's reference SNCC code and the
+    workstation's src/shared/metrics do."""
+    y, p = target, prediction
+    return -(y * np.log(p + EPS) + (1 - y) * np.log(1 - p + EPS))
 
 
 def uncertainty_map(samples) -> np.ndarray:
+    """E_s[CE(s, mean)]: mean over samples of the cross entropy of each sample against the mean mask."""
     S = np.asarray(samples, np.float64)
     m = S.mean(0)
-    return _ce(S, m[None]).mean(0)
+    return _ce(m[None], S).mean(0)
 
 
 def error_map(samples, rater) -> np.ndarray:
+    """E_s[CE(s, y_j)]: mean over samples of the cross entropy of each sample against rater j's mask."""
     S = np.asarray(samples, np.float64)
-    return _ce(S, np.asarray(rater, np.float64)[None]).mean(0)
+    return _ce(np.asarray(rater, np.float64)[None], S).mean(0)
 
 
 def ncc(a, b) -> Optional[float]:

@@ -54,6 +54,9 @@ def test_undefined_values_are_none():
 
 
 def test_uncertainty_map_natural_log():
+    # Two disagreeing samples, mean 0.5: each sample's CE against the mean is -(0.5 log(1+eps) + 0.5 log(eps)).
     S = np.stack([np.ones((2, 2)), np.zeros((2, 2))])
     u = M.uncertainty_map(S)
-    assert np.allclose(u, np.log(2.0), atol=1e-6)
+    assert np.allclose(u, -0.5 * np.log(1e-8) - 0.5 * np.log(1 + 1e-8), atol=1e-6)
+    # Samples that agree carry no uncertainty.
+    assert np.allclose(M.uncertainty_map(np.stack([np.ones((2, 2))] * 3)), 0.0, atol=1e-6)
