@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { unpackMask } from '../../shared/masks';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildWorker } from '../engine/fixtures';
+import { packMask, unpackMask } from '../../shared/masks';
 import { createApp } from '../app';
 import { SHARED_DATA, tempDir } from '../testing/paths';
 
@@ -16,6 +17,10 @@ async function raterMasks(api: ReturnType<ReturnType<typeof createApp>['client']
   }
   return out;
 }
+
+beforeAll(async () => {
+  process.env.CALDIFF_SAMPLING_WORKER = await buildWorker();
+});
 
 describe('DICOM through import and export', () => {
   it('imports a CT series with its SEG, exports one SEG per rater and re-imports it to the identical mask', async () => {
@@ -60,5 +65,34 @@ describe('DICOM through import and export', () => {
     expect(studies[0]).toMatchObject({ source: 'dicom', dims: [512, 512, 20], intensity: 'HU' });
     expect(studies[0].spacing[2]).toBeCloseTo(2, 3);
     app.close();
+  });
+
+  it('takes a DICOM CT through triage with the shipped model and annotation, back out as a SEG that re-imports identically', async () => {
+    const app = createApp({ dataDir: tempDir(), settings: { forceCpu: true } });
+    const api = app.client();
+    const ct = readdirSync(WITH_SEG).filter((f) => /^\d+\.dcm$/.test(f)).map((f) => path.join(WITH_SEG, f));
+    const [study] = (await api['studies.import']({ paths: ct })).studies;
+    const job = await app.context.jobs.settled((await api['triage.start']({ studyId: study.id, samples: 2, steps: 2, seed: 3 })).id);
+    expect(job).toMatchObject({ state: 'done', error: null });
+    expect(job.warnings.join(' ')).toMatch(/512x512/); // resampled to the model's input, and said so
+    const queue = await api['triage.queue']({ studyId: study.id, raterId: null });
+    expect(queue.items).toHaveLength(3);
+
+    const rater = await api['raters.create']({ name: 'Dr. Dicom' });
+    const mask = new Uint8Array(512 * 512);
+    for (let j = 200; j < 260; j++) mask.fill(1, j * 512 + 180, j * 512 + 250);
+    await api['annotations.save']({ studyId: study.id, sliceIndex: queue.items[0].sliceIndex, raterId: rater.id, mask: packMask(mask), source: 'manual', baseRevision: 0 });
+    const { files } = await api['export.study']({ studyId: study.id, outDir: tempDir(), formats: ['dicom-seg'] });
+    expect(files.map((f) => path.basename(f)).sort()).toEqual(
+      expect.arrayContaining(['Dr._Dicom.seg.dcm', expect.stringMatching(/^model-.*\.seg\.dcm$/)]),
+    );
+
+    const fresh = createApp({ dataDir: tempDir() });
+    const [again] = (await fresh.client()['studies.import']({ paths: ct })).studies;
+    await fresh.client()['studies.import']({ paths: [files.find((f) => path.basename(f) === 'Dr._Dicom.seg.dcm')!] });
+    const back = await raterMasks(fresh.client(), again.id, 3, 512 * 512);
+    expect(back[`Dr. Dicom@${queue.items[0].sliceIndex}`]).toEqual(Array.from(mask));
+    app.close();
+    fresh.close();
   });
 });
