@@ -121,7 +121,7 @@ def make_card(model_id: str, onnx_path: Path, unet: UNet, training: dict, valida
                             f"Reference outputs: {ref_src}.")},
         "io": {"inputs": {"image": [-1, 1, 128, 128], "x_t": [-1, 1, 128, 128], "t": [-1]},
                "outputs": {"eps": [-1, 1, 128, 128], "v": [-1, 1, 128, 128]}, "opset": OPSET},
-        "defaults": {"samples": 16, "steps": steps, "sampler": "ddim"},
+        "defaults": {"samples": 16, "steps": steps, "sampler": sampler},
         "training": training,
         "validation": validation,
         "precision": "fp32",
@@ -138,7 +138,7 @@ def _atomic_write_text(path: Path, text: str):
 
 
 def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: int, ds=None,
-            models_dir: Path = MODELS) -> dict:
+            models_dir: Path = MODELS, sampler="ddpm") -> dict:
     """Export ONNX + card + reference atomically-ish (each file renamed into place; ONNX first)."""
     models_dir.mkdir(parents=True, exist_ok=True)
     unet = unet.eval()
@@ -169,7 +169,9 @@ def main():
     ap.add_argument("--checkpoint", default="best.pt")
     ap.add_argument("--id", default="caldiff-lidc-cpu-v1")
     ap.add_argument("--validation", default=None, help="JSON file written by evaluate.py (card 'validation')")
-    ap.add_argument("--steps", type=int, default=None, help="recommended DDIM steps for the card")
+    ap.add_argument("--steps", type=int, default=None, help="recommended accelerated steps for the card")
+    ap.add_argument("--sampler", choices=["ddpm", "ddim"], default="ddpm",
+                    help="recommended sampler: respaced ancestral DDPM stays closest to all T steps (docs/benchmarks.md)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     unet, ck = load_unet_from_checkpoint(Path(args.run) / args.checkpoint)
@@ -178,7 +180,7 @@ def main():
     if args.validation:
         validation = json.load(open(args.validation))["card_validation"]
     steps = args.steps or ck.get("recommended_steps", 20)
-    card = publish(unet, args.id, training, validation, steps)
+    card = publish(unet, args.id, training, validation, steps, sampler=args.sampler)
     print(json.dumps(card, indent=2))
 
 
