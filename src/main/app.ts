@@ -34,12 +34,15 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'CalDiff Workstation');
 }
 
-/** models/ beside the app: the repo's in development, resources/models in a packaged build. */
-export function defaultModelsDir(): string {
-  if (process.env.CALDIFF_MODELS_DIR) return process.env.CALDIFF_MODELS_DIR;
+/** A folder shipped beside the app (models/, demo/): resources/<name> in a packaged build, the repo's in development. */
+export function bundledDir(name: string): string {
   const resources = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
-  const packaged = resources ? path.join(resources, 'models') : undefined;
-  return packaged && existsSync(packaged) ? packaged : path.resolve(__dirname, '..', '..', 'models');
+  const packaged = resources ? path.join(resources, name) : undefined;
+  return packaged && existsSync(packaged) ? packaged : path.resolve(__dirname, '..', '..', name);
+}
+
+export function defaultModelsDir(): string {
+  return process.env.CALDIFF_MODELS_DIR ?? bundledDir('models');
 }
 
 export function createApp(options: AppOptions = {}): App {

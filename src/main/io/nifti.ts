@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ApiError } from '../../shared/errors';
-import { defaultWindow, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType } from '../../shared/volume';
+import { defaultWindow, voxelArrayOf, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType } from '../../shared/volume';
 
 const HEADER_SIZE = 348;
 const DATA_OFFSET = 352;
@@ -99,7 +99,7 @@ export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensit
 
   const scaled = sclSlope !== 0 && Number.isFinite(sclSlope) && (sclSlope !== 1 || sclInter !== 0);
   const dtype: VoxelType = scaled ? 'float32' : type.as;
-  const data = (dtype === 'float32' ? new Float32Array(count) : dtype === 'int32' ? new Int32Array(count) : dtype === 'int16' ? new Int16Array(count) : new Uint8Array(count)) as VoxelArray;
+  const data = voxelArrayOf(dtype, count);
   for (let i = 0, at = voxOffset; i < count; i++, at += type.bytes) {
     const v = type.read(view, at, le);
     data[i] = scaled ? v * sclSlope + sclInter : v;

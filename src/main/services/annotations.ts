@@ -1,7 +1,7 @@
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { currentMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatus, reviewStatuses, saveMask, setReview } from '../store';
+import { checkSlice, currentMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatus, reviewStatuses, saveMask, setReview } from '../store';
 import type { HandlerGroup } from './registry';
 
 export const annotationHandlers: HandlerGroup<
@@ -14,7 +14,7 @@ export const annotationHandlers: HandlerGroup<
   /** Blinded: a rater sees only their own mask until they have marked the slice reviewed. */
   'annotations.get': ({ studyId, sliceIndex, viewerRaterId, blinded }, app) => {
     const study = getStudy(app.db, studyId);
-    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    checkSlice(study, sliceIndex);
     const all = currentMasks(app.db, studyId, sliceIndex);
     const unblinded = !blinded || (viewerRaterId !== null && reviewStatus(app.db, studyId, sliceIndex, viewerRaterId) === 'reviewed');
     const visible = unblinded ? all : all.filter((m) => m.raterId === viewerRaterId);
@@ -29,7 +29,7 @@ export const annotationHandlers: HandlerGroup<
   'annotations.save': ({ studyId, sliceIndex, raterId, mask, source, baseRevision }, app) => {
     const study = getStudy(app.db, studyId);
     const rater = getRater(app.db, raterId);
-    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    checkSlice(study, sliceIndex);
     const n = sliceLength(study);
     if (mask.length !== Math.ceil(n / 8)) throw new ApiError('validation', `mask holds ${mask.length} bytes; a ${study.dims[0]}x${study.dims[1]} slice needs ${Math.ceil(n / 8)} (bit-packed)`);
     return saveMask(app.db, { studyId, sliceIndex, raterId, mask: unpackMask(mask, n), source, baseRevision }, rater.name);
@@ -38,7 +38,7 @@ export const annotationHandlers: HandlerGroup<
   'review.set': ({ studyId, sliceIndex, raterId, status }, app) => {
     const study = getStudy(app.db, studyId);
     const rater = getRater(app.db, raterId);
-    if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+    checkSlice(study, sliceIndex);
     setReview(app.db, studyId, sliceIndex, raterId, status, rater.name);
     return { ok: true as const };
   },

@@ -4,10 +4,12 @@ import path from 'node:path';
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import type { AppContext } from '../context';
+import { safeName } from '../io/paths';
 import { writeDicomSeg, type DicomSeriesMeta, type SegmentToWrite } from '../io/dicom';
 import { currentRun, getSliceResult, type StudyRecord } from '../store';
 
-interface MaskVolume {
+/** A whole-volume mask to export: a rater's (raterId set) or a consensus (raterId null). */
+export interface MaskVolume {
   name: string;
   raterId: number | null;
   mask: Uint8Array;
@@ -35,15 +37,13 @@ function algorithmTypeOf(app: AppContext, studyId: number, raterId: number): 'MA
   return row ? 'SEMIAUTOMATIC' : 'MANUAL';
 }
 
-const fileName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unnamed';
-
 export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], dir: string): string[] {
   const series = (study.sourceMeta as { dicom?: DicomSeriesMeta }).dicom;
   if (!series) throw new ApiError('bad_input', `DICOM SEG export needs a study imported from DICOM; "${study.name}" came from ${study.source}`);
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   const write = (name: string, bytes: Uint8Array) => {
-    const file = path.join(dir, `${fileName(name)}.seg.dcm`);
+    const file = path.join(dir, `${safeName(name)}.seg.dcm`);
     writeFileSync(file, bytes);
     files.push(file);
   };

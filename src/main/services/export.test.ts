@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packMask, unpackMask } from '../../shared/masks';
+import { majorityVote } from '../../shared/metrics';
 import { createApp } from '../app';
 import { readNiftiFile } from '../io/nifti';
 import { readPngMask } from '../io/png';
@@ -41,6 +42,13 @@ describe('export', () => {
       const exported = (await fresh.client()['studies.slice']({ studyId: reader2.id, sliceIndex: k })).data;
       expect(Array.from(exported)).toEqual(Array.from(stored));
     }
+    // The consensus volume is the majority vote of the five raters' masks, slice by slice.
+    const majority = readNiftiFile(path.join(folder, 'nifti', 'consensus-majority.nii.gz')).volume.data;
+    const onSlice4 = await api['annotations.get']({ studyId, sliceIndex: 4, viewerRaterId: null, blinded: false });
+    expect(onSlice4.masks).toHaveLength(5);
+    const expectedMajority = majorityVote(onSlice4.masks.map((m) => unpackMask(m.mask, 128 * 128)));
+    expect(Array.from(majority.subarray(4 * 128 * 128, 5 * 128 * 128))).toEqual(Array.from(expectedMajority));
+    expect(expectedMajority.some((v) => v === 1)).toBe(true);
     // Same affine as the input file.
     expect(readNiftiFile(path.join(folder, 'nifti', 'Dr._Export.nii.gz')).meta.affine).toEqual(readNiftiFile(path.join(NODULE, 'image.nii.gz')).meta.affine);
     // PNG slices too.

@@ -12,20 +12,14 @@ import type { AppContext } from '../context';
 import { encodeNifti, type NiftiSourceMeta } from '../io/nifti';
 import { encodePngGray } from '../io/png';
 import { currentRun, currentStudyMasks, getSliceResult, getStudy, reviewStatuses, sliceScores, type StudyRecord } from '../store';
-import { exportDicomSegs } from './dicom';
-import { sliceAgreement, studyAgreement } from './metrics';
+import { majorityVote, staple } from '../../shared/metrics';
+import { safeName } from '../io/paths';
+import { exportDicomSegs, type MaskVolume } from './dicom';
+import { studyAgreement } from './metrics';
 import type { HandlerGroup } from './registry';
 
 export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report';
 
-/** A file-system-safe name that still reads as the original. */
-export const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unnamed';
-
-interface MaskVolume {
-  name: string;
-  raterId: number | null;
-  mask: Uint8Array;
-}
 
 /** The rater masks and consensus of a study as whole volumes (slices a rater never annotated stay empty). */
 export function studyMaskVolumes(app: AppContext, study: StudyRecord): { raters: MaskVolume[]; consensus: MaskVolume[]; annotated: Map<number, Set<number>> } {
@@ -36,15 +30,16 @@ export function studyMaskVolumes(app: AppContext, study: StudyRecord): { raters:
   const majority = new Uint8Array(total);
   const stapled = new Uint8Array(total);
   for (const [k, masks] of currentStudyMasks(app.db, study.id)) {
-    for (const m of masks) {
+    const unpacked = masks.map((m) => unpackMask(m.packed, n));
+    masks.forEach((m, r) => {
       const volume = raters.get(m.raterId) ?? { name: m.raterName, raterId: m.raterId, mask: new Uint8Array(total) };
-      volume.mask.set(unpackMask(m.packed, n), k * n);
+      volume.mask.set(unpacked[r], k * n);
       raters.set(m.raterId, volume);
       annotated.set(m.raterId, (annotated.get(m.raterId) ?? new Set()).add(k));
-    }
-    const agreement = sliceAgreement(app.db, study.id, k);
-    majority.set(unpackMask(agreement.consensusMajority, n), k * n);
-    stapled.set(unpackMask(agreement.consensusStaple, n), k * n);
+    });
+    if (unpacked.length === 0) continue;
+    majority.set(majorityVote(unpacked), k * n);
+    stapled.set(staple(unpacked).consensus, k * n);
   }
   return {
     raters: [...raters.values()].sort((a, b) => a.name.localeCompare(b.name)),

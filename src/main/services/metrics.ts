@@ -6,13 +6,12 @@
  * opened does not). Over a study, the Dice of two raters pools every slice both have masks on.
  */
 import type { Response } from '../../shared/api';
-import { ApiError } from '../../shared/errors';
 import { packMask, unpackMask } from '../../shared/masks';
 import { calibrationMetrics, type CalibrationMetrics } from '../../shared/metrics/calibration';
 import { majorityVote, staple } from '../../shared/metrics/consensus';
 import { diceOf, intersectionArea, meanOffDiagonal, pairwiseDice, toWords } from '../../shared/metrics/overlap';
 import { sliceLength } from '../../shared/volume';
-import { currentMasks, currentRun, currentStudyMasks, getSliceResult, getStudy, sliceScores, type CurrentMask, type Db } from '../store';
+import { checkSlice, currentMasks, currentRun, currentStudyMasks, getSliceResult, getStudy, sliceScores, type CurrentMask, type Db } from '../store';
 import type { HandlerGroup } from './registry';
 
 type RaterRef = { raterId: number; raterName: string };
@@ -30,7 +29,7 @@ function modelSamples(db: Db, runId: number | undefined, sliceIndex: number): Ui
 
 export function sliceAgreement(db: Db, studyId: number, sliceIndex: number): Response<'metrics.slice'> {
   const study = getStudy(db, studyId);
-  if (sliceIndex >= study.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex}`);
+  checkSlice(study, sliceIndex);
   const length = sliceLength(study);
   const stored = currentMasks(db, studyId, sliceIndex);
   const masks = stored.map((m) => unpackMask(m.packed, length));

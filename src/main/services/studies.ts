@@ -1,4 +1,3 @@
-import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
@@ -78,7 +77,7 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
 
   'studies.get': ({ studyId }, app) => {
     const s = getStudy(app.db, studyId);
-    const summary = listStudies(app.db).find((x) => x.id === studyId)!;
+    const [summary] = listStudies(app.db, studyId);
     const raters = app.db
       .prepare(
         `SELECT DISTINCT r.id, r.name, r.created_at AS createdAt FROM raters r JOIN annotations a ON a.rater_id = r.id WHERE a.study_id = ? ORDER BY r.name`,
@@ -98,8 +97,7 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
 
   'studies.import': async ({ paths }, app, call) => {
     const { studyIds, skipped } = await importPaths(app.db, paths, `import (${call.transport})`);
-    const all = listStudies(app.db);
-    return { studies: all.filter((s) => studyIds.includes(s.id)), skipped };
+    return { studies: listStudies(app.db).filter((s) => studyIds.includes(s.id)), skipped };
   },
 
   'studies.delete': ({ studyId }, app, call) => {
@@ -115,7 +113,6 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
 
   'studies.slice': ({ studyId, sliceIndex }, app) => {
     const s = getStudy(app.db, studyId);
-    if (sliceIndex >= s.dims[2]) throw new ApiError('not_found', `study ${studyId} has no slice ${sliceIndex} (it has ${s.dims[2]})`);
     return { width: s.dims[0], height: s.dims[1], dtype: s.dtype, data: readSlice(app.db, s, sliceIndex) };
   },
 };

@@ -1,6 +1,6 @@
 import type { StudySummary } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
-import { sliceLength, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType, type Window } from '../../shared/volume';
+import { sliceLength, voxelArrayOf, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType, type Window } from '../../shared/volume';
 import { appendAudit } from './audit';
 import { deflateArray, inflateVoxels } from './codec';
 import type { Db } from './database';
@@ -116,15 +116,16 @@ export function getStudy(db: Db, id: number): StudyRecord {
   return toRecord(row);
 }
 
-export function listStudies(db: Db): StudySummary[] {
+/** Summaries of every study, or of the one asked for. */
+export function listStudies(db: Db, onlyId: number | null = null): StudySummary[] {
   const rows = db
     .prepare(
       `SELECT s.*,
         (SELECT COUNT(DISTINCT rater_id) FROM annotations a WHERE a.study_id = s.id) AS rater_count,
         (SELECT COUNT(DISTINCT slice_index) FROM annotations a WHERE a.study_id = s.id) AS annotated_slices
-       FROM studies s ORDER BY s.id`,
+       FROM studies s WHERE @onlyId IS NULL OR s.id = @onlyId ORDER BY s.id`,
     )
-    .all() as (StudyRow & { rater_count: number; annotated_slices: number })[];
+    .all({ onlyId }) as (StudyRow & { rater_count: number; annotated_slices: number })[];
   return rows.map((r) => ({ ...summaryOf(toRecord(r)), raterCount: r.rater_count, annotatedSlices: r.annotated_slices }));
 }
 
@@ -142,9 +143,14 @@ export function summaryOf(s: StudyRecord): Omit<StudySummary, 'raterCount' | 'an
   };
 }
 
-export function readSlice(db: Db, study: StudyRecord, sliceIndex: number): VoxelArray {
+/** Refuses a slice index the study does not have. */
+export function checkSlice(study: Pick<StudyRecord, 'id' | 'dims'>, sliceIndex: number): void {
   if (!Number.isInteger(sliceIndex) || sliceIndex < 0 || sliceIndex >= study.dims[2])
     throw new ApiError('not_found', `study ${study.id} has no slice ${sliceIndex} (it has ${study.dims[2]})`);
+}
+
+export function readSlice(db: Db, study: StudyRecord, sliceIndex: number): VoxelArray {
+  checkSlice(study, sliceIndex);
   const row = db.prepare('SELECT image FROM slices WHERE study_id = ? AND slice_index = ?').get(study.id, sliceIndex) as { image: Buffer } | undefined;
   if (!row) throw new ApiError('not_found', `slice ${sliceIndex} of study ${study.id} is missing from the store`);
   return inflateVoxels(row.image, study.dtype, sliceLength(study));
@@ -152,8 +158,7 @@ export function readSlice(db: Db, study: StudyRecord, sliceIndex: number): Voxel
 
 export function readVolume(db: Db, study: StudyRecord): Volume {
   const n = sliceLength(study);
-  const first = readSlice(db, study, 0);
-  const data = new (first.constructor as new (len: number) => VoxelArray)(n * study.dims[2]);
+  const data = voxelArrayOf(study.dtype, n * study.dims[2]);
   const rows = db.prepare('SELECT slice_index, image FROM slices WHERE study_id = ? ORDER BY slice_index').iterate(study.id) as Iterable<{ slice_index: number; image: Buffer }>;
   for (const r of rows) data.set(inflateVoxels(r.image, study.dtype, n), r.slice_index * n);
   return { dims: study.dims, spacing: study.spacing, origin: study.origin, direction: study.direction, dtype: study.dtype, data, intensity: study.intensity, window: study.window };
