@@ -50,14 +50,20 @@ export async function chooseNewRater(page: Page, name: string): Promise<void> {
   await expect(page.getByTestId('rater-badge')).toContainText(name);
 }
 
-/** Paint one straight brush stroke across the centre of the slice view, offset by (dx, dy) CSS px. */
-export async function paintStroke(page: Page, dx = 0, dy = 0): Promise<{ x: number; y: number }> {
+/**
+ * Paint one straight brush stroke across the centre of the slice view, offset by (dx, dy) CSS px; `midway` runs
+ * with the button still down, halfway along.
+ */
+export async function paintStroke(page: Page, dx = 0, dy = 0, midway?: () => Promise<void>): Promise<{ x: number; y: number }> {
   const box = (await page.getByTestId('slice-view').boundingBox())!;
   const x = box.x + box.width / 2 + dx;
   const y = box.y + box.height / 2 + dy;
   await page.mouse.move(x - 40, y);
   await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(x - 40 + i * 8, y);
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(x - 40 + i * 8, y);
+    if (i === 5) await midway?.();
+  }
   await page.mouse.up();
   return { x, y };
 }

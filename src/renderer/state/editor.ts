@@ -35,6 +35,7 @@ export interface EditorState {
 }
 
 const keyOf = (r: SliceRef) => `${r.studyId}:${r.sliceIndex}`;
+const ownerOf = (r: SliceRef) => `${keyOf(r)}:${r.raterId}`;
 
 /**
  * The current rater's mask on the current slice: loads it (blinded or not), applies tools, keeps per-slice
@@ -49,6 +50,8 @@ export class AnnotationEditor {
   private saves: Promise<void> = Promise.resolve();
   private pending = 0;
   private loadToken = 0;
+  /** Which slice and rater `state.mask` holds; while another slice loads, the old mask must not be edited. */
+  private maskOwner = '';
 
   constructor(private readonly report: (e: unknown) => void) {}
 
@@ -68,7 +71,7 @@ export class AnnotationEditor {
 
   async load(ref: SliceRef): Promise<void> {
     const token = ++this.loadToken;
-    this.stroke = null;
+    if (ownerOf(ref) !== this.maskOwner) this.stroke = null;
     this.set({ ref, loading: true });
     try {
       await this.saves; // never read a slice while our own save of it is still in flight
@@ -77,12 +80,21 @@ export class AnnotationEditor {
       const n = res.width * res.height;
       const own = res.masks.find((m) => m.raterId === ref.raterId);
       const others = res.masks.filter((m) => m.raterId !== ref.raterId).map((m) => ({ ...m, pixels: unpackMask(m.mask, n) }));
+      const revision = own?.revision ?? 0;
+      // A reload of the slice being edited (after marking it reviewed, say) must not wipe a stroke in progress:
+      // when the store holds the revision we already have, our mask is as new or newer.
+      if (ownerOf(ref) === this.maskOwner && revision === this.state.revision) {
+        this.set({ loading: false, others, hidden: res.hidden, version: this.state.version + 1 });
+        return;
+      }
+      this.stroke = null;
+      this.maskOwner = ownerOf(ref);
       this.set({
         loading: false,
         width: res.width,
         height: res.height,
         mask: own ? unpackMask(own.mask, n) : new Uint8Array(n),
-        revision: own?.revision ?? 0,
+        revision,
         source: own?.source ?? 'manual',
         others,
         hidden: res.hidden,
@@ -98,8 +110,15 @@ export class AnnotationEditor {
     return this.state.ref ? this.load(this.state.ref) : Promise.resolve();
   }
 
+  /** The mask, when it belongs to the slice on screen (not the previous one while the next loads). */
+  private editable(): Uint8Array | null {
+    const { ref, mask } = this.state;
+    return ref && mask && ownerOf(ref) === this.maskOwner ? mask : null;
+  }
+
   beginStroke(kind: 'brush' | 'eraser', i: number, j: number, radius: number): void {
-    const { mask, width, height } = this.state;
+    const { width, height } = this.state;
+    const mask = this.editable();
     if (!mask) return;
     const grid = { width, height, data: mask };
     this.stroke = { brush: kind === 'brush' ? new BrushStroke(grid, radius) : eraserStroke(grid, radius), before: mask.slice() };
@@ -120,7 +139,8 @@ export class AnnotationEditor {
   }
 
   fill(i: number, j: number): void {
-    const { mask, width, height } = this.state;
+    const { width, height } = this.state;
+    const mask = this.editable();
     if (!mask) return;
     const before = mask.slice();
     if (floodFill({ width, height, data: mask }, i, j)) this.commit(before);
@@ -128,7 +148,7 @@ export class AnnotationEditor {
 
   /** Replace the whole mask (model mean, a sample, clear). */
   replace(pixels: Uint8Array, source: MaskSource): void {
-    const { mask } = this.state;
+    const mask = this.editable();
     if (!mask || pixels.length !== mask.length) return;
     const before = mask.slice();
     mask.set(pixels);
@@ -145,7 +165,8 @@ export class AnnotationEditor {
   }
 
   private step(direction: 'undo' | 'redo') {
-    const { ref, mask } = this.state;
+    const { ref } = this.state;
+    const mask = this.editable();
     if (!ref || !mask) return;
     const next = direction === 'undo' ? this.history.undo(keyOf(ref), mask) : this.history.redo(keyOf(ref), mask);
     if (!next) return;
