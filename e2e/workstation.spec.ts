@@ -173,7 +173,7 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   const matrix = page.getByTestId('slice-dice-matrix');
   await expect(matrix).toContainText('Dr Alpha');
   await expect(matrix).toContainText('Dr Beta');
-  const agreement = await api['metrics.slice']({ studyId, sliceIndex: 1 });
+  const agreement = await api['metrics.slice']({ studyId, sliceIndex: 1, viewerRaterId: null, blinded: false });
   const a = agreement.raters.findIndex((r) => r.raterName === 'Dr Alpha');
   const b = agreement.raters.findIndex((r) => r.raterName === 'Dr Beta');
   const dice = agreement.pairwiseDice[a][b]!;

@@ -100,14 +100,15 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   useEffect(() => {
     let live = true;
     const t = window.setTimeout(() => {
-      api['metrics.slice']({ studyId, sliceIndex: slice }).then((m) => live && setSliceMetrics(m), report);
-      api['metrics.study']({ studyId }).then((m) => live && setStudyMetrics(m), report);
+      const viewer = { viewerRaterId: rater.id, blinded };
+      api['metrics.slice']({ studyId, sliceIndex: slice, ...viewer }).then((m) => live && setSliceMetrics(m), report);
+      api['metrics.study']({ studyId, ...viewer }).then((m) => live && setStudyMetrics(m), report);
     }, 250);
     return () => {
       live = false;
       window.clearTimeout(t);
     };
-  }, [studyId, slice, savedRevision, othersKey, triage.resultsVersion, report]);
+  }, [studyId, slice, rater.id, blinded, savedRevision, othersKey, triage.resultsVersion, report]);
 
   // ----- actions -----
   const setReview = useCallback(
@@ -416,7 +417,6 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
         <RaterPanel
           slice={sliceMetrics}
           study={studyMetrics}
-          hidden={ed.hidden}
           exporting={exporting}
           onJumpDisagreement={jumpDisagreement}
           onJumpMismatch={jumpMismatch}

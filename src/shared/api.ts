@@ -177,6 +177,8 @@ export const AgreementSchema = z.object({
   consensusMajority: bytes,
   consensusStaple: bytes,
   model: CalibrationMetricsSchema.nullable(),
+  /** How many other raters' masks blinding left out of all of the above. */
+  hidden: z.number().int().nonnegative(),
 });
 
 export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report']);
@@ -189,6 +191,12 @@ function op<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
 const studyRef = z.object({ studyId: id }).strict();
+/**
+ * Who is looking, for blinded reading: when `blinded`, other raters' masks on a slice (and everything computed
+ * from them) stay hidden until the viewer has marked that slice reviewed. No viewer (null) and not blinded is the
+ * full view of tools and exports.
+ */
+const viewer = { viewerRaterId: id.nullable(), blinded: z.boolean() };
 
 export const api = {
   'app.info': op(
@@ -215,7 +223,7 @@ export const api = {
   'raters.create': op(z.object({ name: z.string().trim().min(1).max(120) }).strict(), RaterSchema, { method: 'POST', path: '/raters/create' }),
 
   'annotations.get': op(
-    z.object({ studyId: id, sliceIndex, viewerRaterId: id.nullable(), blinded: z.boolean().default(true) }).strict(),
+    z.object({ studyId: id, sliceIndex, ...viewer }).strict(),
     z.object({
       width: z.number().int().positive(),
       height: z.number().int().positive(),
@@ -286,13 +294,15 @@ export const api = {
   ),
   'triage.result': op(z.object({ studyId: id, sliceIndex }).strict(), SliceResultSchema.nullable(), { method: 'POST', path: '/triage/result' }),
 
-  'metrics.slice': op(z.object({ studyId: id, sliceIndex }).strict(), AgreementSchema, { method: 'POST', path: '/metrics/slice' }),
+  'metrics.slice': op(z.object({ studyId: id, sliceIndex, ...viewer }).strict(), AgreementSchema, { method: 'POST', path: '/metrics/slice' }),
   'metrics.study': op(
-    studyRef,
+    z.object({ studyId: id, ...viewer }).strict(),
     z.object({
       slices: z.array(z.object({ sliceIndex, meanPairwiseDice: nullableNumber, model: CalibrationMetricsSchema.nullable(), uncertainty: nullableNumber })),
       pairwiseDice: z.array(z.array(nullableNumber)),
       raters: z.array(z.object({ raterId: id, raterName: z.string() })),
+      /** How many masks (over all slices) blinding left out. */
+      hidden: z.number().int().nonnegative(),
     }),
     { method: 'POST', path: '/metrics/study' },
   ),

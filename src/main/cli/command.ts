@@ -32,3 +32,12 @@ export function intOption(ctx: CliContext, name: string, fallback: number | null
   if (typeof raw !== 'string' || !Number.isInteger(n)) throw new Error(`--${name} must be a whole number, got "${String(raw)}"`);
   return n;
 }
+
+/** Reads a comma-separated list of positive whole numbers, e.g. `--quality-steps 10,25,50`. */
+export function intListOption(ctx: CliContext, name: string, fallback: number[]): number[] {
+  const raw = ctx.values[name];
+  if (raw === undefined) return fallback;
+  const values = String(raw).split(',').map((x) => Number(x.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--${name} takes a comma-separated list of positive whole numbers, got "${String(raw)}"`);
+  return values;
+}

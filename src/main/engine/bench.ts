@@ -71,21 +71,43 @@ export async function sampleBenchSlices(model: LoadedModel, slices: BenchSlice[]
   return results;
 }
 
-export interface QualitySummary {
-  sncc: Summary;
-  ged: Summary;
-  dmax: Summary;
-  ci: Summary;
+export const QUALITY_KEYS = ['sncc', 'ged', 'dmax', 'ci'] as const;
+type QualityKey = (typeof QUALITY_KEYS)[number];
+
+/** Each metric per slice (null where undefined for that slice) and summarised over the slices. */
+export type Quality = Record<QualityKey, { perSlice: (number | null)[]; summary: Summary }>;
+
+export function quality(slices: BenchSlice[], results: SliceMessage[]): Quality {
+  const reports = results.map((r, i) => calibrationMetrics(r.samples, slices[i].raters));
+  const of = (key: QualityKey) => {
+    const perSlice = reports.map((r) => r[key]);
+    return { perSlice, summary: summarize(perSlice) };
+  };
+  return { sncc: of('sncc'), ged: of('ged'), dmax: of('dmax'), ci: of('ci') };
 }
 
-export function quality(slices: BenchSlice[], results: SliceMessage[]): QualitySummary {
-  const reports = results.map((r, i) => calibrationMetrics(r.samples, slices[i].raters));
-  return {
-    sncc: summarize(reports.map((r) => r.sncc)),
-    ged: summarize(reports.map((r) => r.ged)),
-    dmax: summarize(reports.map((r) => r.dmax)),
-    ci: summarize(reports.map((r) => r.ci)),
-  };
+/** Mean of the per-slice differences a - b over the slices where both are defined, with a 95% interval. */
+export interface PairedDifference {
+  mean: number | null;
+  /** Half-width of the normal 95% confidence interval of the mean difference (1.96 standard errors). */
+  ci95: number | null;
+  count: number;
+}
+
+export function pairedDifference(a: (number | null)[], b: (number | null)[]): PairedDifference {
+  const d = a.flatMap((x, i) => (x === null || b[i] === null ? [] : [x - b[i]!]));
+  if (d.length === 0) return { mean: null, ci95: null, count: 0 };
+  const mean = d.reduce((s, x) => s + x, 0) / d.length;
+  if (d.length < 2) return { mean, ci95: null, count: 1 };
+  const variance = d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1);
+  return { mean, ci95: 1.96 * Math.sqrt(variance / d.length), count: d.length };
+}
+
+/** For every metric: K steps against all T steps, and the K-step sampler against itself with another seed. */
+export function compareQuality(k: Quality, kOtherSeed: Quality, t: Quality): Record<QualityKey, { vsT: PairedDifference; seedToSeed: PairedDifference }> {
+  const out = {} as Record<QualityKey, { vsT: PairedDifference; seedToSeed: PairedDifference }>;
+  for (const key of QUALITY_KEYS) out[key] = { vsT: pairedDifference(k[key].perSlice, t[key].perSlice), seedToSeed: pairedDifference(k[key].perSlice, kOtherSeed[key].perSlice) };
+  return out;
 }
 
 /**

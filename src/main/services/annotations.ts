@@ -1,7 +1,8 @@
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { checkSlice, currentMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatus, reviewStatuses, saveMask, setReview } from '../store';
+import { checkSlice, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
+import { visibleSliceMasks } from './blinding';
 import type { HandlerGroup } from './registry';
 
 export const annotationHandlers: HandlerGroup<
@@ -11,18 +12,15 @@ export const annotationHandlers: HandlerGroup<
 
   'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name))(),
 
-  /** Blinded: a rater sees only their own mask until they have marked the slice reviewed. */
-  'annotations.get': ({ studyId, sliceIndex, viewerRaterId, blinded }, app) => {
+  'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);
     checkSlice(study, sliceIndex);
-    const all = currentMasks(app.db, studyId, sliceIndex);
-    const unblinded = !blinded || (viewerRaterId !== null && reviewStatus(app.db, studyId, sliceIndex, viewerRaterId) === 'reviewed');
-    const visible = unblinded ? all : all.filter((m) => m.raterId === viewerRaterId);
+    const { masks, hidden } = visibleSliceMasks(app.db, studyId, sliceIndex, viewer);
     return {
       width: study.dims[0],
       height: study.dims[1],
-      masks: visible.map((m) => ({ raterId: m.raterId, raterName: m.raterName, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt })),
-      hidden: all.length - visible.length,
+      masks: masks.map((m) => ({ raterId: m.raterId, raterName: m.raterName, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt })),
+      hidden,
     };
   },
 

@@ -29,6 +29,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const call = <T>(op: string, request: unknown) => app.call(op, request, { transport: 'cli' }) as Promise<T>;
+const FULL = { viewerRaterId: null, blinded: false };
 
 interface SliceAgreement {
   raters: { raterId: number; raterName: string }[];
@@ -43,7 +44,7 @@ interface SliceAgreement {
 describe('metrics.slice', () => {
   it('gives the raters pairwise Dice, majority and STAPLE consensus of the imported LIDC masks', async () => {
     const masks = [0, 1, 2, 3].map((r) => raterSlice(r, 7));
-    const res = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 7 });
+    const res = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 7, ...FULL });
     expect(res.raters.map((r) => r.raterName)).toEqual(['LIDC reader 1', 'LIDC reader 2', 'LIDC reader 3', 'LIDC reader 4']);
     for (let i = 0; i < 4; i++) {
       expect(res.pairwiseDice[i][i]).toBeNull();
@@ -61,7 +62,7 @@ describe('metrics.slice', () => {
   });
 
   it('on a slice only one reader marked: empty raters agree with each other and not with that reader', async () => {
-    const res = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 8 });
+    const res = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 8, ...FULL });
     expect(res.pairwiseDice[0][1]).toBe(1);
     expect(res.pairwiseDice[0][3]).toBe(0);
     expect(unpackMask(res.consensusMajority, SIZE).every((v) => v === 0)).toBe(true);
@@ -78,13 +79,13 @@ describe('metrics.slice', () => {
     saveSliceResult(db, runId, { sliceIndex: 7, width: 128, height: 128, ...sliceOutputs(noisy, 128, 128), warnings: [], elapsedMs: 0 });
     finishRun(db, runId, 'complete', {}, null, 'test');
 
-    const perfect = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: k });
+    const perfect = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: k, ...FULL });
     expect(perfect.model).toMatchObject({ dmax: 1, sc: 1, da: 1, ci: 1, ged: 0 });
-    const other = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 7 });
+    const other = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 7, ...FULL });
     const expected = referenceCalibration(noisy, [0, 1, 2, 3].map((r) => raterSlice(r, 7)));
     for (const key of ['sncc', 'dmax', 'sc', 'da', 'ci', 'ged'] as const) expect(other.model![key]).toBeCloseTo(expected[key]!, 9);
 
-    const none = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 0 });
+    const none = await call<SliceAgreement>('metrics.slice', { studyId, sliceIndex: 0, ...FULL });
     expect(none.model).toBeNull();
   });
 
@@ -92,13 +93,13 @@ describe('metrics.slice', () => {
     const db = app.context.db;
     const [ctId] = (await importPaths(db, [path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz')], 'test')).studyIds;
     const pixels = 122 * 101;
-    const bare = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50 });
+    const bare = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50, ...FULL });
     expect(bare).toMatchObject({ raters: [], pairwiseDice: [], meanPairwiseDice: null, staple: [], model: null });
     expect(bare.consensusStaple).toEqual(packMask(new Uint8Array(pixels)));
 
     const reader = ensureRater(db, 'Dr Empty');
     saveMask(db, { studyId: ctId, sliceIndex: 50, raterId: reader.id, mask: new Uint8Array(pixels), source: 'manual', baseRevision: null }, reader.name);
-    const one = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50 });
+    const one = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50, ...FULL });
     expect(one.raters.map((r) => r.raterName)).toEqual(['Dr Empty']);
     expect(one.pairwiseDice).toEqual([[null]]);
     expect(one.meanPairwiseDice).toBeNull();
@@ -108,8 +109,8 @@ describe('metrics.slice', () => {
   });
 
   it('refuses a slice the study does not have and a study that does not exist', async () => {
-    await expect(call('metrics.slice', { studyId, sliceIndex: 99 })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(call('metrics.slice', { studyId: 9999, sliceIndex: 0 })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call('metrics.slice', { studyId, sliceIndex: 99, ...FULL })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call('metrics.slice', { studyId: 9999, sliceIndex: 0, ...FULL })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
@@ -118,6 +119,7 @@ describe('metrics.study', () => {
     slices: { sliceIndex: number; meanPairwiseDice: number | null; model: Record<string, number | null> | null; uncertainty: number | null }[];
     pairwiseDice: (number | null)[][];
     raters: { raterId: number; raterName: string }[];
+    hidden: number;
   }
 
   it('pools Dice over the study, lists every slice, and adds a new rater only where they annotated', async () => {
@@ -126,7 +128,7 @@ describe('metrics.study', () => {
     const own = raterSlice(2, 4);
     saveMask(db, { studyId, sliceIndex: 4, raterId: late.id, mask: own, source: 'manual', baseRevision: null }, late.name);
 
-    const res = await call<StudyAgreement>('metrics.study', { studyId });
+    const res = await call<StudyAgreement>('metrics.study', { studyId, ...FULL });
     expect(res.raters.map((r) => r.raterName)).toEqual(['Dr Late', 'LIDC reader 1', 'LIDC reader 2', 'LIDC reader 3', 'LIDC reader 4']);
     expect(res.slices.map((s) => s.sliceIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
 
@@ -152,5 +154,32 @@ describe('metrics.study', () => {
     expect(res.slices[3].model).toMatchObject({ ged: 0, dmax: 1 });
     expect(res.slices[3].uncertainty).toBeGreaterThan(0);
     expect(res.slices[0].uncertainty).toBeNull();
+  });
+
+  it('computes nothing from masks a blinded viewer may not see yet, and everything once they reviewed the slice', async () => {
+    const db = app.context.db;
+    const reader = ensureRater(db, 'Dr Blind');
+    const own = raterSlice(1, 5);
+    saveMask(db, { studyId, sliceIndex: 5, raterId: reader.id, mask: own, source: 'manual', baseRevision: null }, reader.name);
+    const viewer = { viewerRaterId: reader.id, blinded: true };
+
+    const slice = await call<SliceAgreement & { hidden: number }>('metrics.slice', { studyId, sliceIndex: 5, ...viewer });
+    expect(slice.raters.map((r) => r.raterName)).toEqual(['Dr Blind']);
+    expect(slice.hidden).toBe(4);
+    expect(slice.consensusMajority).toEqual(packMask(own));
+    const study = await call<StudyAgreement>('metrics.study', { studyId, ...viewer });
+    expect(study.raters.map((r) => r.raterName)).toEqual(['Dr Blind']);
+    const everyone = await call<StudyAgreement>('metrics.study', { studyId, ...FULL });
+    const masksInStudy = everyone.slices.length * 4 + 2; // four LIDC readers on every slice, Dr Late and Dr Blind on one each
+    expect(study.hidden).toBe(masksInStudy - 1);
+
+    await call('review.set', { studyId, sliceIndex: 5, raterId: reader.id, status: 'reviewed' });
+    const reviewed = await call<SliceAgreement & { hidden: number }>('metrics.slice', { studyId, sliceIndex: 5, ...viewer });
+    expect(reviewed.hidden).toBe(0);
+    expect(reviewed.raters).toHaveLength(5);
+    expect(reviewed.consensusMajority).toEqual(packMask(majorityVote([own, ...[0, 1, 2, 3].map((r) => raterSlice(r, 5))])));
+    const afterReview = await call<StudyAgreement>('metrics.study', { studyId, ...viewer });
+    expect(afterReview.hidden).toBe(masksInStudy - 5);
+    expect(afterReview.raters.map((r) => r.raterName)).toContain('LIDC reader 2');
   });
 });

@@ -11,7 +11,8 @@ import { calibrationMetrics, type CalibrationMetrics } from '../../shared/metric
 import { majorityVote, staple } from '../../shared/metrics/consensus';
 import { diceOf, intersectionArea, meanOffDiagonal, pairwiseDice, toWords } from '../../shared/metrics/overlap';
 import { sliceLength } from '../../shared/volume';
-import { checkSlice, currentMasks, currentRun, currentStudyMasks, getSliceResult, getStudy, sliceScores, type CurrentMask, type Db } from '../store';
+import { checkSlice, currentRun, getSliceResult, getStudy, sliceScores, type CurrentMask, type Db } from '../store';
+import { FULL_VIEW, visibleSliceMasks, visibleStudyMasks, type Viewer } from './blinding';
 import type { HandlerGroup } from './registry';
 
 type RaterRef = { raterId: number; raterName: string };
@@ -27,11 +28,11 @@ function modelSamples(db: Db, runId: number | undefined, sliceIndex: number): Ui
   return result ? result.samples : null;
 }
 
-export function sliceAgreement(db: Db, studyId: number, sliceIndex: number): Response<'metrics.slice'> {
+export function sliceAgreement(db: Db, studyId: number, sliceIndex: number, viewer: Viewer = FULL_VIEW): Response<'metrics.slice'> {
   const study = getStudy(db, studyId);
   checkSlice(study, sliceIndex);
   const length = sliceLength(study);
-  const stored = currentMasks(db, studyId, sliceIndex);
+  const { masks: stored, hidden } = visibleSliceMasks(db, studyId, sliceIndex, viewer);
   const masks = stored.map((m) => unpackMask(m.packed, length));
   const empty = packMask(new Uint8Array(length));
 
@@ -47,13 +48,14 @@ export function sliceAgreement(db: Db, studyId: number, sliceIndex: number): Res
     consensusMajority: masks.length ? packMask(majorityVote(masks)) : empty,
     consensusStaple: consensus ? packMask(consensus.consensus) : empty,
     model: samples ? modelMetrics(samples, masks) : null,
+    hidden,
   };
 }
 
-export function studyAgreement(db: Db, studyId: number): Response<'metrics.study'> {
+export function studyAgreement(db: Db, studyId: number, viewer: Viewer = FULL_VIEW): Response<'metrics.study'> {
   const study = getStudy(db, studyId);
   const length = sliceLength(study);
-  const bySlice = currentStudyMasks(db, studyId);
+  const { bySlice, hidden } = visibleStudyMasks(db, studyId, viewer);
   const run = currentRun(db, studyId);
   const scores = new Map(run ? sliceScores(db, [run.id]).map((s) => [s.sliceIndex, s.score]) : []);
 
@@ -105,10 +107,10 @@ export function studyAgreement(db: Db, studyId: number): Response<'metrics.study
       return areas[cell] === 0 ? 1 : (2 * inter[cell]) / areas[cell];
     }),
   );
-  return { slices, pairwiseDice: pairwise, raters: raterList };
+  return { slices, pairwiseDice: pairwise, raters: raterList, hidden };
 }
 
 export const metricsHandlers: HandlerGroup<'metrics.slice' | 'metrics.study'> = {
-  'metrics.slice': ({ studyId, sliceIndex }, app) => sliceAgreement(app.db, studyId, sliceIndex),
-  'metrics.study': ({ studyId }, app) => studyAgreement(app.db, studyId),
+  'metrics.slice': ({ studyId, sliceIndex, ...viewer }, app) => sliceAgreement(app.db, studyId, sliceIndex, viewer),
+  'metrics.study': ({ studyId, ...viewer }, app) => studyAgreement(app.db, studyId, viewer),
 };

@@ -40,7 +40,6 @@ function DiceMatrix({ names, matrix, testId }: { names: string[]; matrix: (numbe
 export interface RaterPanelProps {
   slice: SliceMetrics | null;
   study: StudyMetrics | null;
-  hidden: number;
   exporting: boolean;
   onJumpDisagreement(): void;
   onJumpMismatch(): void;
@@ -55,7 +54,7 @@ export function RaterPanel(p: RaterPanelProps) {
     <section className="panel raters" data-testid="rater-panel">
       <h2>Agreement</h2>
       <h3>This slice</h3>
-      {p.hidden > 0 ? (
+      {m && m.hidden > 0 ? (
         <p className="muted small">Blinded: mark the slice reviewed to see the other raters and their agreement.</p>
       ) : m ? (
         <>
@@ -96,6 +95,11 @@ export function RaterPanel(p: RaterPanelProps) {
       {p.study ? (
         <>
           <DiceMatrix names={p.study.raters.map((r) => r.raterName)} matrix={p.study.pairwiseDice} testId="study-dice-matrix" />
+          {p.study.hidden > 0 && (
+            <p className="muted small" data-testid="study-blinded-note">
+              Blinded: {p.study.hidden} mask{p.study.hidden === 1 ? '' : 's'} of other raters on slices you have not reviewed left out.
+            </p>
+          )}
           <div className="button-row">
             <button type="button" onClick={p.onJumpDisagreement} title="Slice where raters disagree most (D)" data-testid="jump-disagreement">
               Most rater disagreement

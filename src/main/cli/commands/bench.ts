@@ -3,28 +3,36 @@ import path from 'node:path';
 import { ApiError } from '../../../shared/errors';
 import type { Summary } from '../../../shared/metrics/aggregate';
 import { defaultModelsDir } from '../../app';
-import { median, quality, sampleBenchSlices, stepMs, torchTiming, validationSlices, type QualitySummary } from '../../engine/bench';
+import { compareQuality, median, quality, QUALITY_KEYS, sampleBenchSlices, stepMs, torchTiming, validationSlices, type PairedDifference, type Quality } from '../../engine/bench';
 import { resolveModel } from '../../engine/models';
 import { cpuForcedByEnv, physicalCores } from '../../engine/providers';
 import { loadModel } from '../../engine/session';
-import { intOption, type Command } from '../command';
+import { intListOption, intOption, type Command } from '../command';
 
 /** The repository root, from the bundle in dist/main. */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 const fmt = (s: Summary) => (s.mean === null ? 'undefined' : `${s.mean.toFixed(4)}${s.undefinedCount ? ` (${s.undefinedCount} undefined)` : ''}`);
-const diff = (a: Summary, b: Summary) => (a.mean === null || b.mean === null ? null : Math.abs(a.mean - b.mean));
+
+interface KQuality {
+  steps: number;
+  msPerSlice: number;
+  summary: Quality;
+  differences: ReturnType<typeof compareQuality>;
+}
+
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'sampling benchmark: ms per slice, speed-up over the naive schedule, onnxruntime vs PyTorch, K vs T steps quality',
-  usage: 'caldiff bench [--model ID] [--slices N] [--full-slices N] [--steps K] [--no-torch] [--no-full] [--json]',
+  usage: 'caldiff bench [--model ID] [--slices N] [--full-slices N] [--steps K] [--quality-steps K1,K2,...] [--no-torch] [--no-full] [--json]',
   options: {
     model: { type: 'string' },
     'models-dir': { type: 'string' },
     slices: { type: 'string' },
     'full-slices': { type: 'string' },
     steps: { type: 'string' },
+    'quality-steps': { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     'no-full': { type: 'boolean', default: false },
   },
@@ -47,16 +55,17 @@ export const benchCommand: Command = {
       log(`model ${card.id} (${path.basename(file)}, sha256 ${card.sha256.slice(0, 12)}…) on ${model.report.active}; ${physicalCores()} physical cores, ${cpu}`);
       for (const a of model.report.attempts.filter((x) => !x.ok)) log(`  ${a.provider}: ${a.reason}`);
 
-      // 1. speed: N = 16 samples per slice at the default K, batched
-      await sampleBenchSlices(model, speedSlices.slice(0, 1), { sampler: 'ddim', steps: K, samples: N, seed: 0, eta: 0 }); // warm-up
-      const fast = await sampleBenchSlices(model, speedSlices, { sampler: 'ddim', steps: K, samples: N, seed: 0, eta: 0 });
+      // 1. speed: N = 16 samples per slice with the card's sampler at its default K, batched
+      const sampler = card.defaults.sampler;
+      await sampleBenchSlices(model, speedSlices.slice(0, 1), { sampler, steps: K, samples: N, seed: 0, eta: 0 }); // warm-up
+      const fast = await sampleBenchSlices(model, speedSlices, { sampler, steps: K, samples: N, seed: 0, eta: 0 });
       const msPerSlice = median(fast.map((r) => r.elapsedMs));
       const step1 = await stepMs(model, 1, 30);
       const step16 = await stepMs(model, N, 10);
       const naiveMs = N * T * step1;
-      log(`\nspeed (${speedSlices.length} validation slices, N=${N}, DDIM K=${K})`);
+      log(`\nspeed (${speedSlices.length} validation slices, N=${N}, ${sampler.toUpperCase()} K=${K})`);
       log(`  ms per slice (median):               ${msPerSlice.toFixed(0)} ms`);
-      log(`  network evaluations per slice:       ${K} batched calls = ${N * K} sample-evaluations vs naive ${N * T} (${((N * T) / (N * K)).toFixed(0)}x fewer)`);
+      log(`  network evaluations per slice:       ${K} batched calls vs naive ${N * T} calls (${((N * T) / K).toFixed(0)}x fewer); ${N * K} sample-evaluations vs ${N * T} (${(T / K).toFixed(0)}x fewer)`);
       log(`  one forward, batch 1 / batch ${N}:      ${step1.toFixed(1)} ms / ${step16.toFixed(1)} ms (best of 30 / 10)`);
       log(`  naive schedule (1 sample x ${T} steps, x${N}): ${(naiveMs / 1000).toFixed(1)} s per slice (extrapolated from batch-1 step time)`);
       log(`  speed-up over the naive schedule:    ${(naiveMs / msPerSlice).toFixed(0)}x`);
@@ -70,37 +79,28 @@ export const benchCommand: Command = {
         );
       else log(`  PyTorch not measured: ${torch.reason}`);
 
-      // 3. quality: K steps against all T steps on the same slices, with the seed-to-seed noise floor
-      let full: {
-        slices: string[];
-        ddimK: QualitySummary;
-        ddimKOtherSeed: QualitySummary;
-        ddpmK: QualitySummary;
-        ddpmT: QualitySummary;
-        tMsPerSlice: number;
-      } | null = null;
+      // 3. quality: each K against all T steps on the same slices, paired per slice, with the seed-to-seed noise
+      const qualitySteps = intListOption(ctx, 'quality-steps', [K]).filter((k) => k < T);
+      let full: { slices: string[]; T: { summary: Quality; msPerSlice: number }; K: KQuality[] } | null = null;
       if (fullSlices.length) {
-        log(`\nquality on ${fullSlices.length} validation slices (N=${N}); DDPM over all ${T} steps takes a while…`);
-        const k0 = fast.slice(0, fullSlices.length);
-        const k1 = await sampleBenchSlices(model, fullSlices, { sampler: 'ddim', steps: K, samples: N, seed: 1, eta: 0 });
-        const kDdpm = await sampleBenchSlices(model, fullSlices, { sampler: 'ddpm', steps: K, samples: N, seed: 0, eta: 0 });
+        log(`\nquality on ${fullSlices.length} validation slices (N=${N}, ${sampler.toUpperCase()}); the sampler over all ${T} steps takes a while…`);
         const tRun = await sampleBenchSlices(model, fullSlices, { sampler: 'ddpm', steps: T, samples: N, seed: 0, eta: 0 });
-        full = {
-          slices: fullSlices.map((s) => s.name),
-          ddimK: quality(fullSlices, k0),
-          ddimKOtherSeed: quality(fullSlices, k1),
-          ddpmK: quality(fullSlices, kDdpm),
-          ddpmT: quality(fullSlices, tRun),
-          tMsPerSlice: median(tRun.map((r) => r.elapsedMs)),
-        };
-        const cell = (v: number | null) => (v === null ? '-' : v.toFixed(4)).padEnd(10);
-        log(`  metric  DDPM T=${T}  DDIM K=${K}  |diff|      DDPM K=${K}  |diff|      DDIM seed-to-seed |diff| (noise floor)`);
-        for (const key of ['sncc', 'ged', 'dmax', 'ci'] as const) {
-          log(
-            `  ${key.padEnd(6)}  ${fmt(full.ddpmT[key]).padEnd(11)} ${fmt(full.ddimK[key]).padEnd(11)} ${cell(diff(full.ddimK[key], full.ddpmT[key]))}  ${fmt(full.ddpmK[key]).padEnd(11)} ${cell(diff(full.ddpmK[key], full.ddpmT[key]))}  ${cell(diff(full.ddimK[key], full.ddimKOtherSeed[key]))}`,
-          );
+        const tQuality = quality(fullSlices, tRun);
+        const perK: KQuality[] = [];
+        for (const k of qualitySteps) {
+          const seed0 = await sampleBenchSlices(model, fullSlices, { sampler, steps: k, samples: N, seed: 0, eta: 0 });
+          const seed1 = await sampleBenchSlices(model, fullSlices, { sampler, steps: k, samples: N, seed: 1, eta: 0 });
+          const q = quality(fullSlices, seed0);
+          perK.push({ steps: k, msPerSlice: median(seed0.map((r) => r.elapsedMs)), summary: q, differences: compareQuality(q, quality(fullSlices, seed1), tQuality) });
         }
-        log(`  DDPM T=${T}: ${(full.tMsPerSlice / 1000).toFixed(1)} s per slice measured`);
+        full = { slices: fullSlices.map((s) => s.name), T: { summary: tQuality, msPerSlice: median(tRun.map((r) => r.elapsedMs)) }, K: perK };
+        const signed = (d: PairedDifference) => (d.mean === null ? '-' : `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(4)}${d.ci95 === null ? '' : ` ± ${d.ci95.toFixed(4)}`}`);
+        log(`  T=${T}: ${(full.T.msPerSlice / 1000).toFixed(1)} s per slice; ${QUALITY_KEYS.map((key) => `${key} ${fmt(tQuality[key].summary)}`).join(', ')}`);
+        for (const r of perK) {
+          log(`  K=${r.steps} (${(r.msPerSlice / 1000).toFixed(2)} s per slice): mean over slices, then paired difference K - T (95% interval), then seed 0 - seed 1 of K`);
+          for (const key of QUALITY_KEYS)
+            log(`    ${key.padEnd(5)} ${fmt(r.summary[key].summary).padEnd(10)} vs T ${signed(r.differences[key].vsT).padEnd(20)} seed-to-seed ${signed(r.differences[key].seedToSeed)}`);
+        }
       }
 
       if (ctx.json)
@@ -110,7 +110,7 @@ export const benchCommand: Command = {
               model: { id: card.id, sha256: card.sha256, provider: model.report.active },
               machine: { cpu, physicalCores: physicalCores() },
               settings: { samples: N, steps: K, T },
-              speed: { slices: speedSlices.map((s) => s.name), msPerSlice, step1Ms: step1, step16Ms: step16, naiveMsPerSlice: naiveMs, speedup: naiveMs / msPerSlice, evaluationRatio: T / K },
+              speed: { sampler: card.defaults.sampler, slices: speedSlices.map((s) => s.name), msPerSlice, step1Ms: step1, step16Ms: step16, naiveMsPerSlice: naiveMs, speedup: naiveMs / msPerSlice, callRatio: (N * T) / K, sampleEvaluationRatio: T / K },
               torch,
               quality: full,
             },
