@@ -3,7 +3,7 @@
  * on the series they reference, whether that series comes in the same import or is already in the store.
  */
 import path from 'node:path';
-import type { NewStudy } from '../store';
+import type { NewStudy, SegmentDescription } from '../store';
 import { readDicomSeg, readDicomSeries, type DicomSeriesInfo, type DicomSeriesMeta, type ImportedSeg } from './dicom';
 
 export interface DicomStudy extends NewStudy {
@@ -16,6 +16,8 @@ export interface SegMasks {
   raterName: string;
   /** MANUAL / SEMIAUTOMATIC / AUTOMATIC, as the SEG states it. */
   algorithmType: string;
+  /** The segment's label and codes, kept so that an export describes the masks as the source did. */
+  description: SegmentDescription;
   slices: { k: number; mask: Uint8Array }[];
 }
 
@@ -46,6 +48,7 @@ export function readSegMasks(file: string, candidates: DicomSeriesMeta[]): SegMa
     seriesInstanceUID: seg.seriesInstanceUID,
     raterName: seg.segments.length > 1 ? `${creator} (${s.label || `segment ${s.number}`})` : creator,
     algorithmType: s.algorithmType,
+    description: { label: s.label || `segment ${s.number}`, category: s.category, type: s.type },
     slices: s.slices.map(({ k, mask }) => ({ k, mask })),
   }));
 }

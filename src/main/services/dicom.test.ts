@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from '../engine/fixtures';
 import { packMask, unpackMask } from '../../shared/masks';
 import { createApp } from '../app';
+import { dcmjsRead } from '../testing/dcmjs';
 import { SHARED_DATA, tempDir } from '../testing/paths';
 
 const DICOM = path.join(SHARED_DATA, 'dicom');
@@ -37,7 +38,17 @@ describe('DICOM through import and export', () => {
     const out = tempDir();
     const { files } = await api['export.study']({ studyId: study.id, outDir: out, formats: ['dicom-seg'] });
     const raterSeg = files.find((f) => !/consensus/.test(path.basename(f)))!;
-    expect(files.filter((f) => /consensus/.test(f))).toHaveLength(2);
+    const consensusSegs = files.filter((f) => /consensus/.test(f));
+    expect(consensusSegs).toHaveLength(2);
+    // The exported segments describe what the source SEG described (the liver), not a generic lesion.
+    const described = (file: string) => {
+      const [segment] = [dcmjsRead(file).SegmentSequence].flat();
+      return { label: segment.SegmentLabel, type: [segment.SegmentedPropertyTypeCodeSequence].flat()[0].CodeMeaning, category: [segment.SegmentedPropertyCategoryCodeSequence].flat()[0].CodeValue };
+    };
+    const source = described(path.join(WITH_SEG, 'liver-seg.dcm'));
+    expect(source.type).toMatch(/liver/i);
+    expect(described(raterSeg)).toEqual(source);
+    for (const f of consensusSegs) expect(described(f)).toMatchObject({ type: source.type, category: source.category });
 
     // A fresh store with only the CT, then the exported SEG on its own.
     const fresh = createApp({ dataDir: tempDir() });

@@ -6,7 +6,7 @@ import { sliceLength } from '../../shared/volume';
 import type { AppContext } from '../context';
 import { safeName } from '../io/paths';
 import { writeDicomSeg, type DicomSeriesMeta, type SegmentToWrite } from '../io/dicom';
-import { currentRun, getSliceResult, type StudyRecord } from '../store';
+import { currentRun, getSliceResult, segmentDescriptions, type SegmentDescription, type StudyRecord } from '../store';
 
 /** A whole-volume mask to export: a rater's (raterId set) or a consensus (raterId null). */
 export interface MaskVolume {
@@ -15,7 +15,9 @@ export interface MaskVolume {
   mask: Uint8Array;
 }
 
-function segmentOf(study: StudyRecord, label: string, values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): SegmentToWrite {
+const LESION: SegmentDescription = { label: 'Lesion', category: null, type: null };
+
+function segmentOf(study: StudyRecord, d: SegmentDescription, values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): SegmentToWrite {
   const n = sliceLength(study);
   const slices: SegmentToWrite['slices'] = [];
   for (let k = 0; k < study.dims[2]; k++) {
@@ -26,7 +28,18 @@ function segmentOf(study: StudyRecord, label: string, values: ArrayLike<number> 
         break;
       }
   }
-  return { label, slices };
+  return { label: d.label, ...(d.category ? { category: d.category } : {}), ...(d.type ? { type: d.type } : {}), slices };
+}
+
+/**
+ * A consensus depicts what its raters' masks depict when they all agree on it (every rater imported from SEG
+ * segments of the same coded type); otherwise it is a lesion, like the masks drawn here.
+ */
+function consensusDescription(raters: MaskVolume[], described: Map<number, SegmentDescription>): SegmentDescription {
+  const ds = raters.map((r) => (r.raterId === null ? undefined : described.get(r.raterId)));
+  const first = ds[0];
+  const same = first?.type && ds.every((d) => d?.type && d.type.value === first.type!.value && d.type.scheme === first.type!.scheme);
+  return same ? { ...first, label: first.type!.meaning || first.label } : LESION;
 }
 
 /** A rater who started from the model's mask on any slice made a SEMIAUTOMATIC segmentation. */
@@ -47,16 +60,18 @@ export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: Mas
     writeFileSync(file, bytes);
     files.push(file);
   };
+  const described = segmentDescriptions(app.db, study.id);
   for (const r of raters) {
-    const segment = segmentOf(study, 'Lesion', r.mask);
+    const segment = segmentOf(study, described.get(r.raterId!) ?? LESION, r.mask);
     if (segment.slices.length === 0) continue;
-    write(r.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: r.name, algorithmType: algorithmTypeOf(app, study.id, r.raterId!), algorithmName: 'CalDiff Workstation', seriesDescription: `Lesion (${r.name})` }));
+    write(r.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: r.name, algorithmType: algorithmTypeOf(app, study.id, r.raterId!), algorithmName: 'CalDiff Workstation', seriesDescription: `${segment.label} (${r.name})` }));
   }
+  const agreed = consensusDescription(raters, described);
   for (const c of consensus) {
-    const segment = segmentOf(study, 'Lesion', c.mask);
+    const segment = segmentOf(study, agreed, c.mask);
     if (segment.slices.length === 0) continue;
     const algorithm = c.name.endsWith('staple') ? 'STAPLE' : 'Majority vote';
-    write(c.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: 'CalDiff consensus', algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `Lesion consensus (${algorithm})` }));
+    write(c.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: 'CalDiff consensus', algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `${segment.label} consensus (${algorithm})` }));
   }
   const run = currentRun(app.db, study.id);
   if (run?.state === 'complete') {
@@ -66,7 +81,7 @@ export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: Mas
       const r = getSliceResult(app.db, run.id, k);
       if (r && r.width * r.height === n) mean.set(r.mean, k * n);
     }
-    const segment = segmentOf(study, 'Lesion probability', mean);
+    const segment = segmentOf(study, { ...LESION, label: 'Lesion probability' }, mean);
     if (segment.slices.length > 0)
       write(`model-${run.modelId}`, writeDicomSeg({ series, segments: [segment], contentCreatorName: run.modelId, algorithmType: 'AUTOMATIC', algorithmName: run.modelId, fractional: true, seriesDescription: `Lesion probability (${run.modelId})` }));
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
 import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
 import { discover, type ImportedStudy } from '../io/sources';
-import { deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, summaryOf, type Db } from '../store';
+import { deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
 import type { HandlerGroup } from './registry';
 
 export interface ImportOutcome {
@@ -65,6 +65,7 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
     for (const seg of segMasks) {
       const studyId = bySeries.get(seg.seriesInstanceUID)!;
       const rater = ensureRater(db, seg.raterName, actor);
+      setSegmentDescription(db, studyId, rater.id, seg.description);
       for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
       if (!studyIds.includes(studyId)) studyIds.push(studyId);
     }

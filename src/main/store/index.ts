@@ -5,3 +5,4 @@ export * from './raters';
 export * from './annotations';
 export * from './reviews';
 export * from './runs';
+export * from './segments';

@@ -120,4 +120,20 @@ export const migrations: Migration[] = [
       CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'segment descriptions from imported DICOM SEG',
+    sql: `
+      -- What a rater's masks on a study depict when an imported DICOM SEG said so (its segment label and coded
+      -- concepts), so that exporting them says the same instead of a generic "lesion".
+      CREATE TABLE segment_descriptions (
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        rater_id INTEGER NOT NULL REFERENCES raters(id),
+        label TEXT NOT NULL,
+        category TEXT,                -- JSON { value, scheme, meaning } or NULL
+        type TEXT,                    -- JSON { value, scheme, meaning } or NULL
+        PRIMARY KEY (study_id, rater_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
+import { dcmjsRead } from '../../testing/dcmjs';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
 import { readDicomSeries } from './series';
 import { parseSeg, readDicomSeg } from './seg-read';
@@ -13,13 +13,6 @@ const DICOM = path.join(SHARED_DATA, 'dicom');
 const CT3 = path.join(DICOM, 'ct-3slice-with-seg');
 const LIVER_SEG = path.join(CT3, 'liver-seg.dcm');
 const VARIANTS = path.join(DICOM, 'seg-variants');
-
-/** dcmjs as the independent reader: the raw naturalized dataset, no code of ours involved. */
-function dcmjsRead(file: string): Record<string, any> {
-  const bytes = readFileSync(file);
-  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as Record<string, any>;
-}
 
 function popcount(bytes: Uint8Array): number {
   let n = 0;
