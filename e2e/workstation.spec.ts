@@ -80,6 +80,9 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   const progress = page.getByTestId('triage-progress');
   await expect(progress).toBeVisible();
   await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
+  // The reader sees which execution provider ran the model (this machine has no GPU: the CPU).
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-provider', 'cpu');
+  await expect(page.getByTestId('engine-status')).toContainText('runs on CPU');
 
   const items = page.getByTestId('queue-item');
   const slices = Number((await page.getByTestId('slice-number').textContent())!.split('/')[1]);

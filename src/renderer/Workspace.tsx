@@ -4,6 +4,7 @@ import { unpackMask } from '../shared/masks';
 import { errorMap, majorityVote } from '../shared/metrics';
 import type { Window } from '../shared/volume';
 import { api } from './api';
+import type { Engine } from './components/EngineStatus';
 import { OverlayPanel } from './components/OverlayPanel';
 import { QueuePanel } from './components/QueuePanel';
 import { RaterPanel } from './components/RaterPanel';
@@ -66,6 +67,12 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const [editor] = useState(() => new AnnotationEditor(report));
   const ed = useSyncExternalStore(editor.subscribe, editor.snapshot);
   const triage = useTriage(studyId, rater.id, allStudies, report);
+  // The model and its execution provider; the provider is known once a run has opened the model.
+  const [engine, setEngine] = useState<Engine | null>(null);
+  const jobState = triage.job?.state;
+  useEffect(() => {
+    api['models.list']({}).then(setEngine, report);
+  }, [jobState, report]);
   const presets = useMemo(() => presetsFor(detail.intensity, detail.window, range), [detail, range]);
   const signs = useMemo(() => axisSigns(detail.geometry.direction), [detail]);
   const labels = useMemo(() => labelsFor(detail.geometry.direction, [signs.i, 0, 0], [0, signs.j, 0]), [detail, signs]);
@@ -363,6 +370,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           flipX={signs.i < 0}
           flipY={signs.j < 0}
           job={triage.job}
+          engine={engine}
           onToggleUnreviewed={() => setUnreviewedOnly((u) => !u)}
           onToggleAllStudies={() => setAllStudies((a) => !a)}
           onOpen={openQueueItem}

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { Job, QueueItem } from '../../shared/api';
 import type { Window } from '../../shared/volume';
 import type { DisplayVolume } from '../views/vtkImage';
+import { EngineStatus, type Engine } from './EngineStatus';
 import { Thumbnail } from './Thumbnail';
 
 export interface QueuePanelProps {
@@ -17,6 +18,7 @@ export interface QueuePanelProps {
   flipX: boolean;
   flipY: boolean;
   job: Job | null;
+  engine: Engine | null;
   onToggleUnreviewed(): void;
   onToggleAllStudies(): void;
   onOpen(item: QueueItem): void;
@@ -85,6 +87,7 @@ export function QueuePanel(p: QueuePanelProps) {
           <input type="checkbox" checked={p.allStudies} onChange={p.onToggleAllStudies} data-testid="queue-all-studies" /> All studies
         </label>
       </div>
+      <EngineStatus engine={p.engine} />
       {p.job && <TriageProgress job={p.job} onCancel={p.onCancel} />}
       {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
       <ol ref={listRef} className="queue-list" data-testid="queue-list">
