@@ -68,6 +68,11 @@ export async function paintStroke(page: Page, dx = 0, dy = 0, midway?: () => Pro
   return { x, y };
 }
 
+/** Wait until the rater's mask of that slice is loaded: a stroke before then is not applied. */
+export async function maskLoaded(page: Page, slice: number): Promise<void> {
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-mask-slice', String(slice));
+}
+
 export async function savedRevision(page: Page, revision: number): Promise<void> {
   const state = page.getByTestId('save-state');
   await expect(state).toHaveAttribute('data-saving', 'no');

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { expect, SHARED_DATA, test } from './fixtures';
 import { unpackMask } from '../src/shared/masks';
-import { apiFor, chooseNewRater, isOwnMaskColour, openStudy, overlayPixel, paintStroke, savedRevision, screenVariance } from './workstation-helpers';
+import { apiFor, chooseNewRater, isOwnMaskColour, maskLoaded, openStudy, overlayPixel, paintStroke, savedRevision, screenVariance } from './workstation-helpers';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -99,6 +99,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await page.screenshot({ path: 'docs/screenshots/workstation.png' });
 
   // Start from the model's mean mask, mark reviewed, and the queue moves on by keyboard.
+  await maskLoaded(page, top);
   await page.keyboard.press('m');
   await savedRevision(page, 1);
   await page.keyboard.press('r');
@@ -134,6 +135,7 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   const view = page.getByTestId('slice-view');
   await page.keyboard.press('ArrowDown');
   await expect(view).toHaveAttribute('data-rendered-slice', '1');
+  await maskLoaded(page, 1);
 
   // Paint, undo, redo: every step autosaves a new revision.
   await page.keyboard.press('b');
@@ -163,6 +165,7 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   await expect(view).toHaveAttribute('data-rendered-slice', '0');
   await page.keyboard.press('ArrowDown');
   await expect(view).toHaveAttribute('data-rendered-slice', '1');
+  await maskLoaded(page, 1);
   await expect(page.getByTestId('blinded-note')).toBeVisible();
   await expect(page.getByTestId('overlay-panel')).not.toContainText('Dr Alpha');
   await page.keyboard.press('b');

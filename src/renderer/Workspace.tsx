@@ -400,6 +400,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           redo={ed.redo}
           saving={ed.saving}
           revision={ed.revision}
+          maskSlice={ed.loading || !ed.ref ? null : ed.ref.sliceIndex}
           status={status}
           onTool={setTool}
           onBrushRadius={setBrushRadius}

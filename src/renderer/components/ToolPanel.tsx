@@ -11,6 +11,8 @@ export interface ToolPanelProps {
   redo: number;
   saving: boolean;
   revision: number;
+  /** The slice whose mask is loaded and editable, or null while one loads (strokes wait for it). */
+  maskSlice: number | null;
   status: ReviewStatus;
   onTool(t: ToolName): void;
   onBrushRadius(r: number): void;
@@ -62,8 +64,8 @@ export function ToolPanel(p: ToolPanelProps) {
         <button type="button" onClick={p.onRedo} disabled={!p.redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
           Redo ({p.redo})
         </button>
-        <span className="muted small save-state" data-testid="save-state" data-saving={p.saving ? 'yes' : 'no'} data-revision={p.revision}>
-          {p.saving ? 'Saving…' : p.revision ? `Saved · rev ${p.revision}` : 'No mask saved'}
+        <span className="muted small save-state" data-testid="save-state" data-saving={p.saving ? 'yes' : 'no'} data-revision={p.revision} data-mask-slice={p.maskSlice ?? ''}>
+          {p.maskSlice === null ? 'Loading mask…' : p.saving ? 'Saving…' : p.revision ? `Saved · rev ${p.revision}` : 'No mask saved'}
         </span>
       </div>
       <h3>Review</h3>
