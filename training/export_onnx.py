@@ -100,7 +100,7 @@ def make_reference(unet: UNet, img, x_t, t, tol: float = PARITY_TOL) -> dict:
 
 
 def make_card(model_id: str, onnx_path: Path, unet: UNet, training: dict, validation: dict,
-              steps: int, ref_src: str) -> dict:
+              steps: int, sampler: str, ref_src: str) -> dict:
     return {
         "id": model_id,
         "name": "CalDiff LIDC-IDRI (CPU configuration)" if training.get("config") == "cpu" else "CalDiff LIDC-IDRI",
@@ -149,7 +149,7 @@ def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: 
     training = {k: training[k] for k in TRAINING_KEYS if k in training}
     training["parameters"] = count_parameters(unet)
     validation = {k: validation.get(k) for k in VALIDATION_KEYS}
-    card = make_card(model_id, tmp_onnx, unet, training, validation, steps, src)
+    card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src)
     os.replace(tmp_onnx, models_dir / f"{model_id}.onnx")
     _atomic_write_text(models_dir / f"{model_id}.reference.json", json.dumps(ref))
     _atomic_write_text(models_dir / f"{model_id}.json", json.dumps(card, indent=2) + "\n")

@@ -3,6 +3,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import onnx
 import pytest
 import torch
 
-from export_onnx import export_unet_onnx, make_reference
+from export_onnx import export_unet_onnx, make_reference, publish
 from caldiff.unet import UNet, UNetConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,23 @@ def test_export_contract(tmp_path):
     eps = np.frombuffer(base64.b64decode(ref["outputs"]["eps"]["b64"]), "<f4").reshape(2, 1, 128, 128)
     with torch.no_grad():
         assert np.allclose(eps, unet(img, x, torch.tensor([10, 700]))[0].numpy())
+
+
+def test_publish_writes_model_card_and_reference(tmp_path):
+    """What training calls at every new best: ONNX, card and reference outputs, the card naming the sampler."""
+    torch.manual_seed(0)
+    unet = UNet(UNetConfig(base=8, mults=(1, 2), blocks=1, attn_levels=(1,), heads=2, patch=2)).eval()
+    rng = np.random.default_rng(0)
+    masks = (rng.random((3, 4, 128, 128)) > 0.9).astype(np.uint8)
+    ds = SimpleNamespace(images=rng.integers(0, 256, (3, 128, 128), dtype=np.uint8), masks=masks,
+                         val_idx=np.array([1, 2]), meta=[("P-0", "nodule-0", k) for k in range(3)])
+    training = {"config": "cpu", "iterations": 3, "flags": {"stepUC": True, "seqUC": 2}}
+    card = publish(unet, "tiny", training, {"ged": 0.5}, 10, ds, models_dir=tmp_path, sampler="ddim")
+    assert card["defaults"] == {"samples": 16, "steps": 10, "sampler": "ddim"}
+    assert card["sha256"] == hashlib.sha256((tmp_path / "tiny.onnx").read_bytes()).hexdigest()
+    assert json.loads((tmp_path / "tiny.json").read_text()) == card
+    check_contract(tmp_path / "tiny.onnx")
+    assert set(json.loads((tmp_path / "tiny.reference.json").read_text())) == {"inputs", "outputs", "tolerance"}
 
 
 SHIPPED = sorted((ROOT / "models").glob("caldiff-*.json"))
