@@ -143,14 +143,17 @@ def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: 
     models_dir.mkdir(parents=True, exist_ok=True)
     unet = unet.eval()
     tmp_onnx = models_dir / f".{model_id}.onnx.tmp{os.getpid()}"
-    export_unet_onnx(unet, tmp_onnx)
-    img, x_t, t, src = reference_inputs(ds)
-    ref = make_reference(unet, img, x_t, t)
-    training = {k: training[k] for k in TRAINING_KEYS if k in training}
-    training["parameters"] = count_parameters(unet)
-    validation = {k: validation.get(k) for k in VALIDATION_KEYS}
-    card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src)
-    os.replace(tmp_onnx, models_dir / f"{model_id}.onnx")
+    try:
+        export_unet_onnx(unet, tmp_onnx)
+        img, x_t, t, src = reference_inputs(ds)
+        ref = make_reference(unet, img, x_t, t)
+        training = {k: training[k] for k in TRAINING_KEYS if k in training}
+        training["parameters"] = count_parameters(unet)
+        validation = {k: validation.get(k) for k in VALIDATION_KEYS}
+        card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src)
+        os.replace(tmp_onnx, models_dir / f"{model_id}.onnx")
+    finally:
+        tmp_onnx.unlink(missing_ok=True)  # a failed export leaves the shipped files as they were
     _atomic_write_text(models_dir / f"{model_id}.reference.json", json.dumps(ref))
     _atomic_write_text(models_dir / f"{model_id}.json", json.dumps(card, indent=2) + "\n")
     return card
