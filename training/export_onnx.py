@@ -149,7 +149,7 @@ def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: 
         ref = make_reference(unet, img, x_t, t)
         training = {k: training[k] for k in TRAINING_KEYS if k in training}
         training["parameters"] = count_parameters(unet)
-        validation = {k: validation.get(k) for k in VALIDATION_KEYS}
+        validation = {k: (validation or {}).get(k) for k in VALIDATION_KEYS}  # last.pt carries none yet
         card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src)
         os.replace(tmp_onnx, models_dir / f"{model_id}.onnx")
     finally:
