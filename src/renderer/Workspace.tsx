@@ -400,7 +400,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           redo={ed.redo}
           saving={ed.saving}
           revision={ed.revision}
-          maskSlice={ed.loading || !ed.ref ? null : ed.ref.sliceIndex}
+          maskSlice={ed.editable ? ed.ref!.sliceIndex : null}
           status={status}
           onTool={setTool}
           onBrushRadius={setBrushRadius}

@@ -2,12 +2,11 @@
  * Blinded reading: a rater sees other raters' masks on a slice, and anything computed from them, only after
  * marking that slice reviewed. Every operation that reads masks for a viewer goes through here.
  */
+import type { Request } from '../../shared/api';
 import { currentMasks, currentStudyMasks, reviewStatus, reviewStatuses, type CurrentMask, type Db } from '../store';
 
-export interface Viewer {
-  viewerRaterId: number | null;
-  blinded: boolean;
-}
+/** Who is looking, as the API's mask-reading operations take it. */
+export type Viewer = Pick<Request<'annotations.get'>, 'viewerRaterId' | 'blinded'>;
 
 /** Everything, for tools and exports that act for no one rater. */
 export const FULL_VIEW: Viewer = { viewerRaterId: null, blinded: false };

@@ -1,16 +1,11 @@
+import type { Code } from '../io/dicom/types';
 import type { Db } from './database';
-
-export interface CodedConcept {
-  value: string;
-  scheme: string;
-  meaning: string;
-}
 
 /** What a rater's masks on a study depict, as an imported DICOM SEG described its segment. */
 export interface SegmentDescription {
   label: string;
-  category: CodedConcept | null;
-  type: CodedConcept | null;
+  category: Code | null;
+  type: Code | null;
 }
 
 export function setSegmentDescription(db: Db, studyId: number, raterId: number, d: SegmentDescription): void {
@@ -30,6 +25,6 @@ export function segmentDescriptions(db: Db, studyId: number): Map<number, Segmen
     category: string | null;
     type: string | null;
   }[];
-  const parse = (json: string | null) => (json === null ? null : (JSON.parse(json) as CodedConcept));
+  const parse = (json: string | null) => (json === null ? null : (JSON.parse(json) as Code));
   return new Map(rows.map((r) => [r.rater_id, { label: r.label, category: parse(r.category), type: parse(r.type) }]));
 }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import type { CliContext, Command } from '../cli/command';
 import { REPO_ROOT } from './paths';
 
 export const CALDIFF = path.join(REPO_ROOT, 'bin', 'caldiff.js');
@@ -13,4 +14,21 @@ export function caldiff(args: string[], env: NodeJS.ProcessEnv = {}): { status: 
 /** Starts `caldiff` without waiting, for tests that interrupt it. */
 export function caldiffProcess(args: string[]) {
   return spawn(process.execPath, [CALDIFF, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs a command in-process, capturing what it prints; one that reaches for the store fails the test. */
+export async function runWithoutStore(command: Command, values: CliContext['values'], json: boolean): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await command.run({
+    values,
+    positionals: [],
+    json,
+    app: () => {
+      throw new Error(`caldiff ${command.name} must not need the store`);
+    },
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }

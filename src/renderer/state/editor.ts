@@ -19,7 +19,6 @@ export interface SliceRef {
 
 export interface EditorState {
   ref: SliceRef | null;
-  loading: boolean;
   width: number;
   height: number;
   /** The current rater's mask, 0/1 per pixel (edited in place; `version` changes on every edit). */
@@ -32,6 +31,8 @@ export interface EditorState {
   version: number;
   undo: number;
   redo: number;
+  /** Whether `mask` belongs to `ref`: false while another slice's mask loads, and tools then do nothing. */
+  editable: boolean;
 }
 
 const keyOf = (r: SliceRef) => `${r.studyId}:${r.sliceIndex}`;
@@ -43,7 +44,7 @@ const ownerOf = (r: SliceRef) => `${keyOf(r)}:${r.raterId}`;
  * at a time so each carries the revision the previous one produced.
  */
 export class AnnotationEditor {
-  private state: EditorState = { ref: null, loading: false, width: 0, height: 0, mask: null, revision: 0, source: 'manual', others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0 };
+  private state: EditorState = { ref: null, width: 0, height: 0, mask: null, revision: 0, source: 'manual', others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0, editable: false };
   private readonly listeners = new Set<() => void>();
   private readonly history = new EditHistory();
   private stroke: { brush: BrushStroke; before: Uint8Array } | null = null;
@@ -63,16 +64,17 @@ export class AnnotationEditor {
   snapshot = () => this.state;
 
   private set(patch: Partial<EditorState>) {
-    const ref = this.state.ref;
-    const counts = ref ? this.history.counts(keyOf(ref)) : { undo: 0, redo: 0 };
-    this.state = { ...this.state, ...patch, undo: counts.undo, redo: counts.redo };
+    const next = { ...this.state, ...patch };
+    const counts = next.ref ? this.history.counts(keyOf(next.ref)) : { undo: 0, redo: 0 };
+    const editable = next.ref !== null && next.mask !== null && ownerOf(next.ref) === this.maskOwner;
+    this.state = { ...next, undo: counts.undo, redo: counts.redo, editable };
     for (const l of this.listeners) l();
   }
 
   async load(ref: SliceRef): Promise<void> {
     const token = ++this.loadToken;
     if (ownerOf(ref) !== this.maskOwner) this.stroke = null;
-    this.set({ ref, loading: true });
+    this.set({ ref });
     try {
       await this.saves; // never read a slice while our own save of it is still in flight
       const res = await api['annotations.get']({ studyId: ref.studyId, sliceIndex: ref.sliceIndex, viewerRaterId: ref.raterId, blinded: ref.blinded });
@@ -84,13 +86,12 @@ export class AnnotationEditor {
       // A reload of the slice being edited (after marking it reviewed, say) must not wipe a stroke in progress:
       // when the store holds the revision we already have, our mask is as new or newer.
       if (ownerOf(ref) === this.maskOwner && revision === this.state.revision) {
-        this.set({ loading: false, others, hidden: res.hidden, version: this.state.version + 1 });
+        this.set({ others, hidden: res.hidden, version: this.state.version + 1 });
         return;
       }
       this.stroke = null;
       this.maskOwner = ownerOf(ref);
       this.set({
-        loading: false,
         width: res.width,
         height: res.height,
         mask: own ? unpackMask(own.mask, n) : new Uint8Array(n),
@@ -101,7 +102,6 @@ export class AnnotationEditor {
         version: this.state.version + 1,
       });
     } catch (e) {
-      if (token === this.loadToken) this.set({ loading: false });
       this.report(e);
     }
   }
@@ -112,8 +112,7 @@ export class AnnotationEditor {
 
   /** The mask, when it belongs to the slice on screen (not the previous one while the next loads). */
   private editable(): Uint8Array | null {
-    const { ref, mask } = this.state;
-    return ref && mask && ownerOf(ref) === this.maskOwner ? mask : null;
+    return this.state.editable ? this.state.mask : null;
   }
 
   beginStroke(kind: 'brush' | 'eraser', i: number, j: number, radius: number): void {

@@ -3,28 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '../../engine/fixtures';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
-import type { CliContext } from '../command';
+import { runWithoutStore } from '../../testing/cli';
 import { datasetSlices, evalCommand, evaluateDataset, spread } from './eval';
 
 const NODULE = path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0001', 'nodule-0');
 const PNG_CASES = path.join(SHARED_DATA, 'lidc-sample');
 
-async function run(values: Record<string, string | boolean>, json: boolean) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    values,
-    positionals: [],
-    json,
-    app: () => {
-      throw new Error('caldiff eval must not need the store');
-    },
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-  };
-  const code = await evalCommand.run(ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (values: Record<string, string | boolean>, json: boolean) => runWithoutStore(evalCommand, values, json);
 
 describe('caldiff eval', () => {
   it('reads every slice with raters from the LIDC NIfTI layout and from the PNG case layout', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceCalibration } from '../../../shared/metrics/reference';
 import { readPngMask } from '../../io/png';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
-import type { CliContext } from '../command';
+import { runWithoutStore } from '../../testing/cli';
 import { metricsCommand } from './metrics';
 
 const CASES = path.join(SHARED_DATA, 'lidc-sample');
@@ -19,21 +19,7 @@ function folder(files: [source: string, name: string][]): string {
 
 const rater = (c: string, r: number) => path.join(CASES, c, `rater-${r}.png`);
 
-async function run(args: Record<string, string | boolean>, json = true): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const ctx: CliContext = {
-    values: args,
-    positionals: [],
-    json,
-    app: () => {
-      throw new Error('caldiff metrics must not need the store');
-    },
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-  };
-  const code = await metricsCommand.run(ctx);
-  return { code, out: lines.join('\n') };
-}
+const run = (args: Record<string, string | boolean>, json = true) => runWithoutStore(metricsCommand, args, json);
 
 describe('caldiff metrics', () => {
   it('finds a perfect model when the samples are the raters themselves, in another order', async () => {
