@@ -1,5 +1,5 @@
 import { api, opNames, type ApiClient, type OpName } from './api';
-import { ApiError } from './errors';
+import { ApiError, type ApiErrorJson } from './errors';
 import { WIRE_CONTENT_TYPE, containsTypedArray, decodeWire, encodeWire } from './wire';
 
 /** Any transport is one function: send an operation's request, get its answer or an ApiError. */
@@ -36,7 +36,7 @@ export function httpCall(baseUrl: string, token: string, fetchImpl: typeof fetch
 }
 
 /** How the IPC bridge answers: Electron reduces thrown errors to a message string, losing the error code. */
-export type IpcEnvelope = { ok: true; value: unknown } | { ok: false; error: { code: ApiError['code']; message: string; details?: unknown } };
+export type IpcEnvelope = { ok: true; value: unknown } | { ok: false; error: ApiErrorJson };
 
 /**
  * The Electron transport: the preload's `call` answers with an IpcEnvelope (contextBridge would strip an error's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsTypedArray, decodeWire, encodeWire } from './wire';
+import { MAX_WIRE_BLOBS, containsTypedArray, decodeWire, encodeWire } from './wire';
 import { packMask, unpackMask } from './masks';
 
 describe('wire format', () => {
@@ -31,6 +31,34 @@ describe('wire format', () => {
     expect(() => decodeWire(new TextEncoder().encode('{"json": true}'))).toThrow(/not in the wire format/);
     const body = encodeWire({ a: new Float32Array(16) });
     expect(() => decodeWire(body.subarray(0, body.length - 4))).toThrow(/overruns/);
+  });
+
+  /** A body in the wire layout whose header is written by hand, as an attacker would. */
+  function forged(header: unknown, blobBytes: number): Uint8Array {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const base = (8 + json.length + 7) & ~7;
+    const out = new Uint8Array(base + blobBytes);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, 0x31574443, true);
+    dv.setUint32(4, json.length, true);
+    out.set(json, 8);
+    return out;
+  }
+
+  it('refuses one blob referenced many times, or blobs that overlap, instead of copying it once per reference', () => {
+    const blob = 8 * 1024 * 1024;
+    const ref = { $blob: 0, type: 'Uint8Array', byteLength: blob };
+    expect(() => decodeWire(forged({ masks: Array(200).fill(ref) }, blob))).toThrow(/overlap or repeat/);
+    const half = { $blob: 8, type: 'Uint8Array', byteLength: 16 };
+    expect(() => decodeWire(forged({ a: { $blob: 0, type: 'Uint8Array', byteLength: 16 }, b: half }, 24))).toThrow(/overlap or repeat/);
+    expect(() => decodeWire(forged({ a: half, b: { $blob: 0, type: 'Uint8Array', byteLength: 8 } }, 24))).toThrow(/overlap or repeat/);
+    expect(() => decodeWire(forged({ a: { $blob: 0, type: 'constructor', byteLength: 0 } }, 0))).toThrow(/malformed blob/);
+  });
+
+  it('caps the number of blobs in one body', () => {
+    const many = Array.from({ length: MAX_WIRE_BLOBS }, () => new Uint8Array(0));
+    expect((decodeWire(encodeWire({ many })) as { many: Uint8Array[] }).many).toHaveLength(MAX_WIRE_BLOBS);
+    expect(() => decodeWire(encodeWire({ many: [...many, new Uint8Array(0)] }))).toThrow(/more than 4096 blobs/);
   });
 
   it('knows when a value needs it', () => {

@@ -4,11 +4,15 @@
  * structured clone carries typed arrays as they are.)
  *
  * Layout: "CDW1" | u32 LE header byte length | header JSON (UTF-8) | blobs, each starting 8-byte aligned.
- * A typed array in the header is replaced by { $blob: byte offset, type, byteLength }.
+ * A typed array in the header is replaced by { $blob: byte offset, type, byteLength }. The decoder copies each blob
+ * into its own aligned buffer, so it accepts blobs only in increasing, non-overlapping order, each used once, and at
+ * most MAX_WIRE_BLOBS of them: a body then never decodes to more than its own size (plus alignment).
  */
 export const WIRE_CONTENT_TYPE = 'application/vnd.caldiff.wire';
 
 const MAGIC = 0x31574443; // "CDW1" as little-endian u32
+/** Far more typed arrays than any operation carries (a run's slice result holds K sample masks plus four maps). */
+export const MAX_WIRE_BLOBS = 4096;
 const TYPED = { Uint8Array, Int16Array, Uint16Array, Int32Array, Float32Array, Float64Array } as const;
 type TypedName = keyof typeof TYPED;
 
@@ -62,14 +66,19 @@ export function decodeWire(bytes: Uint8Array): unknown {
   if (8 + headerLength > bytes.byteLength) throw new Error('wire header overruns the body');
   const base = align8(8 + headerLength);
   const header = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
+  let count = 0;
+  let free = base; // the first byte no blob has claimed yet (JSON.parse revives leaves in document order)
   return JSON.parse(header, (_key, v: unknown) => {
     if (!v || typeof v !== 'object' || !('$blob' in v)) return v;
     const ref = v as BlobRef;
-    const Ctor = TYPED[ref.type];
+    const Ctor = Object.hasOwn(TYPED, ref.type) ? TYPED[ref.type] : undefined;
     const start = base + ref.$blob;
-    if (!Ctor || !Number.isInteger(ref.byteLength) || ref.byteLength % Ctor.BYTES_PER_ELEMENT !== 0)
+    if (!Ctor || !Number.isInteger(ref.$blob) || !Number.isInteger(ref.byteLength) || ref.byteLength < 0 || ref.byteLength % Ctor.BYTES_PER_ELEMENT !== 0)
       throw new Error('malformed blob reference in wire body');
     if (start < base || start + ref.byteLength > bytes.byteLength) throw new Error('wire blob overruns the body');
+    if (start < free) throw new Error('wire blobs overlap or repeat (each blob may be referenced once, in order)');
+    if (++count > MAX_WIRE_BLOBS) throw new Error(`wire body holds more than ${MAX_WIRE_BLOBS} blobs`);
+    free = start + ref.byteLength;
     const own = bytes.slice(start, start + ref.byteLength); // own, aligned buffer
     return new Ctor(own.buffer, 0, ref.byteLength / Ctor.BYTES_PER_ELEMENT);
   });

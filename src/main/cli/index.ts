@@ -55,8 +55,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function oneLine(e: unknown): string {
-  const message = e instanceof ApiError || e instanceof Error ? e.message : String(e);
-  return message.replace(/\s+/g, ' ').trim();
+  return ApiError.from(e).message.replace(/\s+/g, ' ').trim();
 }
 
 /** The process entry (bin/caldiff.js): runs one command and sets the exit code. */

@@ -1,13 +1,13 @@
 /**
- * The main-process side of the sampling worker: fork it, hand it one request, turn its messages into callbacks,
+ * The main-process side of the sampling worker: start it (spawn.ts), hand it one request, turn its messages into callbacks,
  * and turn its death (crash, kill, native abort) into an error instead of taking the app with it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/errors';
 import type { FromWorker, Progress, RunRequest, SliceMessage, ToWorker } from './protocol';
 import type { ProviderReport } from './providers';
+import { spawnWorker } from './spawn';
 
 export const WORKER_FILE = 'sampling-worker.js';
 
@@ -37,12 +37,7 @@ export function defaultWorkerPath(): string {
 
 export function startSampling(request: RunRequest, events: SamplingEvents, workerPath = defaultWorkerPath()): SamplingHandle {
   if (!existsSync(workerPath)) throw new ApiError('unavailable', `the sampling worker ${workerPath} is missing: run "npm run build" first`);
-  // Under Electron, process.execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it a plain Node.
-  const child: ChildProcess = fork(workerPath, [], {
-    serialization: 'advanced',
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawnWorker(workerPath);
   let settled = false;
   let cancelRequested = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -58,9 +53,9 @@ export function startSampling(request: RunRequest, events: SamplingEvents, worke
         () => (error ? reject(error) : resolve()),
         (e: unknown) => reject(ApiError.from(e)),
       );
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      child.kill(); // a worker that has answered has nothing left to do (a utility process does not exit by itself)
     };
-    child.on('message', (message: FromWorker) => {
+    child.onMessage((message: FromWorker) => {
       switch (message.type) {
         case 'ready':
           events.ready?.(message.report, message.loadMs);
@@ -79,16 +74,9 @@ export function startSampling(request: RunRequest, events: SamplingEvents, worke
           break;
       }
     });
-    child.on('error', (e) => finish(new ApiError('internal', `the sampling worker failed: ${e.message}`)));
-    child.on('close', (code, signal) => {
+    child.onExit((how) => {
       if (cancelRequested) finish(new ApiError('cancelled', 'sampling was cancelled'));
-      else
-        finish(
-          new ApiError(
-            'internal',
-            `the sampling worker stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); the app is unaffected, the run was not completed`,
-          ),
-        );
+      else finish(new ApiError('internal', `the sampling worker stopped unexpectedly (${how}); the app is unaffected, the run was not completed`));
     });
   });
   child.send({ type: 'run', request } satisfies ToWorker);
@@ -99,8 +87,8 @@ export function startSampling(request: RunRequest, events: SamplingEvents, worke
     cancel() {
       if (settled || cancelRequested) return;
       cancelRequested = true;
-      if (child.connected) child.send({ type: 'cancel' } satisfies ToWorker);
-      killTimer = setTimeout(() => child.kill('SIGKILL'), CANCEL_GRACE_MS);
+      if (child.running) child.send({ type: 'cancel' } satisfies ToWorker);
+      killTimer = setTimeout(() => child.kill(), CANCEL_GRACE_MS);
     },
   };
 }

@@ -10,7 +10,7 @@ export const annotationHandlers: HandlerGroup<
 > = {
   'raters.list': (_req, app) => listRaters(app.db),
 
-  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name))(),
+  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name)).immediate(),
 
   'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);

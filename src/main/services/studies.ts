@@ -69,7 +69,7 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
       for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
       if (!studyIds.includes(studyId)) studyIds.push(studyId);
     }
-  })();
+  }).immediate();
   return { studyIds, skipped };
 }
 

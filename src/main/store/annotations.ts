@@ -87,5 +87,5 @@ export function saveMask(db: Db, s: SaveMask, actor: string): { revision: number
     ).run(s.studyId, s.sliceIndex, s.raterId, revision, s.source, deflateArray(packMask(s.mask)), area, new Date().toISOString());
     appendAudit(db, { actor, action: 'annotation.save', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${revision}, ${area} px, ${s.source}` });
     return { revision, unchanged: false };
-  })();
+  }).immediate();
 }

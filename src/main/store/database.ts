@@ -15,36 +15,58 @@ export function openDatabase(dataDir: string, list: Migration[] = migrations): D
   let db: Db;
   try {
     db = new Database(file);
+    // First, so that everything after it (switching to WAL too) waits for another process instead of failing.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
   } catch (e) {
-    throw new ApiError('unavailable', `cannot open the database ${file}: ${(e as Error).message}`);
+    throw new ApiError('unavailable', `cannot open the database ${file}: ${(e as Error).message}`, undefined, isBusy(e));
   }
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL'); // WAL + NORMAL: a committed transaction survives a process kill
-  db.pragma('busy_timeout = 5000');
-  migrate(db, list, file);
+  try {
+    migrate(db, list, file);
+  } catch (e) {
+    db.close();
+    throw ApiError.from(e);
+  }
   return db;
 }
+
+/**
+ * How long a write waits for another process (a second window, a `caldiff` command) to finish its own. Every
+ * write transaction is BEGIN IMMEDIATE, so it waits here instead of failing late with SQLITE_BUSY_SNAPSHOT; a store
+ * still busy after this is a retryable 'unavailable' error (ApiError.from).
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+
+const isBusy = (e: unknown) => ApiError.from(e).retryable;
 
 export function schemaVersion(db: Db): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
 }
 
+/**
+ * Several processes may open one new data directory at once (two windows, the app and a `caldiff` command): the
+ * version is read again inside the IMMEDIATE transaction, under the write lock, so only one of them migrates and
+ * the others find the work done.
+ */
 function migrate(db: Db, list: Migration[], file: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const current = schemaVersion(db);
   const latest = list.reduce((m, x) => Math.max(m, x.version), 0);
-  if (current > latest) {
-    db.close();
-    throw new ApiError('unavailable', `${file} has schema version ${current}, newer than this build understands (${latest}); update CalDiff Workstation`);
-  }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const m of [...list].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  const hasTable = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  const check = (current: number) => {
+    if (current > latest) throw new ApiError('unavailable', `${file} has schema version ${current}, newer than this build understands (${latest}); update CalDiff Workstation`);
+  };
+  if (hasTable() && schemaVersion(db) === latest) return; // the common case: nothing to do, no write lock needed
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const current = schemaVersion(db);
+    check(current);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());
-    })();
-  }
+    }
+  }).immediate();
 }

@@ -1,6 +1,6 @@
 /**
- * Versioned schema migrations. Each runs once, in order, inside a transaction, and records itself in
- * schema_migrations; a database newer than this build is refused rather than guessed at.
+ * Versioned schema migrations. Each runs once, in order, inside one IMMEDIATE transaction (database.ts), and
+ * records itself in schema_migrations; a database newer than this build is refused rather than guessed at.
  */
 export interface Migration {
   version: number;

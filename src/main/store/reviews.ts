@@ -9,7 +9,7 @@ export function setReview(db: Db, studyId: number, sliceIndex: number, raterId: 
        ON CONFLICT (study_id, slice_index, rater_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
     ).run(studyId, sliceIndex, raterId, status, new Date().toISOString());
     appendAudit(db, { actor, action: 'review.set', studyId, sliceIndex, detail: status });
-  })();
+  }).immediate();
 }
 
 export function reviewStatuses(db: Db, studyId: number, raterId: number): { sliceIndex: number; status: ReviewStatus; updatedAt: string }[] {

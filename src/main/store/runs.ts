@@ -52,7 +52,7 @@ export function createRun(db: Db, s: RunSettings, provider: string, actor: strin
     const id = Number(lastInsertRowid);
     appendAudit(db, { actor, action: 'run.start', studyId: s.studyId, detail: `run ${id}: ${s.modelId} ${s.sampler} N=${s.samples} K=${s.steps} seed=${s.seed} on ${provider}` });
     return id;
-  })();
+  }).immediate();
 }
 
 export function finishRun(db: Db, runId: number, state: 'complete' | 'cancelled' | 'failed', timings: Record<string, number>, error: string | null, actor: string): void {
@@ -60,7 +60,7 @@ export function finishRun(db: Db, runId: number, state: 'complete' | 'cancelled'
     db.prepare('UPDATE model_runs SET state = ?, timings = ?, error = ?, finished_at = ? WHERE id = ?').run(state, JSON.stringify(timings), error, new Date().toISOString(), runId);
     const run = getRun(db, runId);
     appendAudit(db, { actor, action: `run.${state}`, studyId: run?.studyId ?? null, detail: `run ${runId}${error ? `: ${error}` : ''}` });
-  })();
+  }).immediate();
 }
 
 export function getRun(db: Db, runId: number): RunRecord | undefined {

@@ -169,5 +169,5 @@ export function deleteStudy(db: Db, id: number, actor: string): void {
     const study = getStudy(db, id);
     db.prepare('DELETE FROM studies WHERE id = ?').run(id);
     appendAudit(db, { actor, action: 'study.delete', studyId: id, detail: study.name });
-  })();
+  }).immediate();
 }

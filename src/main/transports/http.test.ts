@@ -6,7 +6,7 @@ import { packMask, unpackMask } from '../../shared/masks';
 import { WIRE_CONTENT_TYPE, encodeWire } from '../../shared/wire';
 import { createApp, type App } from '../app';
 import { SHARED_DATA, tempDir } from '../testing/paths';
-import { isLoopback, startHttpBridge, type HttpBridge } from './http';
+import { allowedHostnames, hostnameOf, isLoopback, mediaTypeOf, startHttpBridge, type HttpBridge } from './http';
 
 let app: App;
 let bridge: HttpBridge;
@@ -54,7 +54,7 @@ describe('HTTP bridge', () => {
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { error: unknown }).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/paths: /) });
     expect((await post(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), WIRE_CONTENT_TYPE)).status).toBe(400);
-    expect((await post('paths=x', 'application/x-www-form-urlencoded')).status).toBe(400);
+    expect((await post('paths=x', 'application/x-www-form-urlencoded')).status).toBe(415);
     expect(countStudies()).toBe(0);
   });
 
@@ -93,6 +93,34 @@ describe('HTTP bridge', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(text).not.toContain('root:');
     expect(res.statusCode).toBe(404); // this test's renderer folder is empty: no index.html to fall back to
+  });
+
+  it('opens through one-time launch links that carry no token and work once', async () => {
+    const first = bridge.launchUrl();
+    const second = bridge.launchUrl();
+    expect(first).not.toContain(bridge.token);
+    expect(first).not.toBe(second);
+    const open = (url: string) => fetch(url, { redirect: 'manual' });
+    const opened = await open(first);
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(`/?token=${bridge.token}`);
+    expect((await open(first)).status).toBe(410);
+    expect((await open(second)).status).toBe(303);
+    expect((await open(`${base}/launch/${'0'.repeat(48)}`)).status).toBe(410);
+    expect((await open(`${base}/launch/`)).status).toBe(410);
+  });
+
+  it('reads the bare media type and the host name from their headers', () => {
+    expect(mediaTypeOf('application/json; charset=utf-8')).toBe('application/json');
+    expect(mediaTypeOf(' Application/JSON ')).toBe('application/json');
+    expect(mediaTypeOf('application/jsonfoo')).toBe('application/jsonfoo');
+    expect(mediaTypeOf(undefined)).toBeUndefined();
+    expect(hostnameOf('127.0.0.1:8080')).toBe('127.0.0.1');
+    expect(hostnameOf('[::1]:8080')).toBe('[::1]');
+    expect(hostnameOf('LocalHost')).toBe('localhost');
+    expect(hostnameOf('')).toBeUndefined();
+    expect([...allowedHostnames('192.0.2.7')]).toEqual(['127.0.0.1', 'localhost', '[::1]', '192.0.2.7']);
+    expect(allowedHostnames('fd00::2').has('[fd00::2]')).toBe(true);
   });
 
   it('treats only loopback peers as local', () => {

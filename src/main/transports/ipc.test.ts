@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IPC_CHANNEL } from '../../shared/api';
 import type { IpcEnvelope } from '../../shared/client';
 import { createApp } from '../app';
+import { isAppUrl } from '../security';
 import { tempDir } from '../testing/paths';
 import { registerIpcBridge } from './ipc';
 
@@ -20,7 +21,7 @@ function fakeIpcMain() {
 describe('IPC bridge', () => {
   const app = createApp({ dataDir: tempDir() });
   const { ipcMain, handlers, invoke } = fakeIpcMain();
-  const unregister = registerIpcBridge(ipcMain, app, (e) => e.senderFrame?.url.startsWith('app://renderer/') ?? false);
+  const unregister = registerIpcBridge(ipcMain, app, (e) => isAppUrl(e.senderFrame?.url)); // as electron.ts registers it
 
   it('answers a valid call from the app origin through the same services', async () => {
     const created = await invoke('app://renderer/index.html', 'raters.create', { name: 'Dr. IPC' });
@@ -38,7 +39,8 @@ describe('IPC bridge', () => {
   });
 
   it('refuses calls from any other frame', async () => {
-    expect(await invoke('https://evil.example/', 'raters.list', {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    for (const url of ['https://evil.example/', 'app://renderer.evil/index.html', 'app://renderer:8080/', 'file:///index.html'])
+      expect(await invoke(url, 'raters.list', {}), url).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
   it('unregisters its one channel', () => {

@@ -11,6 +11,16 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
+/**
+ * A long-running server must not be ended by one stray error (a rejected promise or a throw in a callback that
+ * nothing awaited): log it and keep answering. Requests themselves are already answered with an error.
+ */
+function keepServingOnStrayErrors(log: (line: string) => void): void {
+  const report = (e: unknown) => log(`caldiff serve: unexpected error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.on('unhandledRejection', report);
+  process.on('uncaughtException', report);
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'browser mode: serve the workstation and its API on this computer (prints the URL with its access token)',
@@ -23,6 +33,7 @@ export const serveCommand: Command = {
     'no-demo': { type: 'boolean', default: false },
   },
   async run(ctx) {
+    keepServingOnStrayErrors(ctx.err);
     const app = ctx.app();
     if (!ctx.values['no-demo']) await seedDemoOnce(app);
     const bridge = await startHttpBridge(app, {
@@ -33,7 +44,8 @@ export const serveCommand: Command = {
     });
     if (ctx.json) ctx.out(JSON.stringify({ url: bridge.url, port: bridge.port, token: bridge.token, dataDir: app.context.dataDir }));
     else ctx.out(`CalDiff Workstation (browser mode) at ${bridge.url}\ndata: ${app.context.dataDir}\nCtrl+C stops it.`);
-    if (ctx.values.open) openBrowser(bridge.url);
+    // The browser's command line is readable by every user of this computer: hand it a one-time link, not the token.
+    if (ctx.values.open) openBrowser(bridge.launchUrl());
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
