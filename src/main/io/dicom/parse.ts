@@ -8,6 +8,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import dcmjs from 'dcmjs';
 import { ApiError } from '../../../shared/errors';
+import { DICOM_METADATA_ALLOWANCE, checkVoxelCount, inflatePrefix } from '../limits';
 import { DEFLATED_EXPLICIT_LITTLE_ENDIAN, EXPLICIT_BIG_ENDIAN, IMPLICIT_LITTLE_ENDIAN } from './transfer-syntax';
 
 // Odd VRs in old implicit files ("ox", "xs") are resolved sensibly by dcmjs; its log line is noise.
@@ -75,16 +76,50 @@ function checkStructure(file: string, view: DataView): void {
   if (metaEnd > end) throw truncatedAt(file, 'file meta information', metaEnd - end);
   const syntax = readMetaTransferSyntax(view, 144, metaEnd);
   if (syntax === DEFLATED_EXPLICIT_LITTLE_ENDIAN) {
+    const deflated = new Uint8Array(view.buffer, view.byteOffset + metaEnd, end - metaEnd);
+    const limit = deflatedDatasetLimit(file, deflated);
     let inflated: Buffer;
     try {
-      inflated = inflateRawSync(new Uint8Array(view.buffer, view.byteOffset + metaEnd, end - metaEnd));
+      inflated = inflateRawSync(deflated, { maxOutputLength: limit });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw unreadable(file, 'malformed', `the deflated dataset inflates to more than the ${limit.toLocaleString('en')} bytes its image header declares (pixel data plus ${DICOM_METADATA_ALLOWANCE / 1024 / 1024} MiB); refused as a decompression bomb.`);
+      }
       throw unreadable(file, 'truncated', `the deflated dataset cannot be inflated (${(err as Error).message}); the file is truncated or corrupt.`);
     }
     new ElementWalker(file, new DataView(inflated.buffer, inflated.byteOffset, inflated.byteLength)).elements(0, inflated.length, true, false);
   } else if (syntax !== EXPLICIT_BIG_ENDIAN) {
     walker.elements(metaEnd, end, syntax !== IMPLICIT_LITTLE_ENDIAN, false);
   }
+}
+
+/**
+ * How large a deflated dataset may inflate: its declared pixel data (Rows x Columns x frames x samples x bits,
+ * read from the start of the stream) plus room for the other elements. A bomb is stopped at that size.
+ */
+function deflatedDatasetLimit(file: string, deflated: Uint8Array): number {
+  const head = inflatePrefix(deflated, 'raw');
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const values = new Map<number, number>();
+  let pos = 0;
+  while (pos + 8 <= head.length) {
+    const tag = ((view.getUint16(pos, true) << 16) | view.getUint16(pos + 2, true)) >>> 0;
+    if (tag >= 0x7fe00010 || (tag >>> 16) === 0xfffe) break;
+    const vr = String.fromCharCode(view.getUint8(pos + 4), view.getUint8(pos + 5));
+    const long = LONG_VRS.has(vr);
+    if (long && pos + 12 > head.length) break;
+    const length = long ? view.getUint32(pos + 8, true) : view.getUint16(pos + 6, true);
+    const valueAt = pos + (long ? 12 : 8);
+    if (length === UNDEFINED_LENGTH || valueAt + length > head.length) break; // the rest is read by the full inflate
+    if (vr === 'US' && length >= 2) values.set(tag, view.getUint16(valueAt, true));
+    if (vr === 'IS') values.set(tag, Number(head.toString('latin1', valueAt, valueAt + length).trim()) || 1);
+    pos = valueAt + length;
+  }
+  const [rows, columns] = [values.get(0x00280010) ?? 0, values.get(0x00280011) ?? 0];
+  const frames = values.get(0x00280008) ?? 1;
+  checkVoxelCount(file, [columns, rows, frames]);
+  const pixelBytes = Math.ceil((rows * columns * frames * (values.get(0x00280002) ?? 1) * (values.get(0x00280100) ?? 16)) / 8);
+  return pixelBytes + DICOM_METADATA_ALLOWANCE;
 }
 
 function readMetaTransferSyntax(view: DataView, start: number, end: number): string {
