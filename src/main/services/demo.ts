@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bundledDir, type App } from '../app';
-import { importPaths } from './studies';
+import { importOffThread } from './import-thread';
 
 /**
  * A fresh install opens on the demo nodules. Seeding happens once per data directory (recorded in the audit
@@ -10,6 +10,7 @@ import { importPaths } from './studies';
 export async function seedDemoOnce(app: App, demoDir = bundledDir('demo')): Promise<number[]> {
   if (!existsSync(demoDir)) return [];
   // The check and the record share the import's transaction: five processes starting at once seed it once.
-  const { studyIds } = await importPaths(app.context.db, [path.join(demoDir, 'lidc')], 'demo', { once: { action: 'demo.seed', actor: 'demo' } });
+  const job = { dataDir: app.context.dataDir, paths: [path.join(demoDir, 'lidc')], actor: 'demo', once: { action: 'demo.seed', actor: 'demo' } };
+  const { studyIds } = await importOffThread(job);
   return studyIds;
 }

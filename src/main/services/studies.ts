@@ -6,6 +6,7 @@ import type { DicomSeriesMeta } from '../io/dicom';
 import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
 import { discover, type ImportedStudy } from '../io/sources';
 import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
+import { importOffThread, type ImportProgress } from './import-thread';
 import { formatZodError, type HandlerGroup } from './registry';
 
 export interface ImportOutcome {
@@ -130,7 +131,11 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
     };
   },
 
-  'studies.import': async ({ paths }, app, call) => (await importPaths(app.db, paths, `import (${call.transport})`)).answer,
+  // Off the main thread: other requests are answered while a large (or hostile) import is read.
+  'studies.import': async ({ paths }, app, call) => {
+    const onProgress = call.progress && ((p: ImportProgress) => call.progress!(`${p.done}/${p.total} studies written (not yet committed): ${p.path}`));
+    return (await importOffThread({ dataDir: app.dataDir, paths, actor: `import (${call.transport})` }, onProgress)).answer;
+  },
 
   'studies.delete': ({ studyId }, app, call) => {
     deleteStudy(app.db, studyId, `delete (${call.transport})`);
