@@ -71,13 +71,17 @@ export function inflatePrefix(bytes: Uint8Array, kind: 'gzip' | 'raw', inputByte
   }
 }
 
-/** Inflates a whole stream, refusing to produce more than `limit` bytes (a decompression bomb stops there). */
-export function inflateBounded(file: string, bytes: Uint8Array, kind: 'gzip' | 'raw', limit: number, declared: string): Buffer {
+/**
+ * Inflates a whole stream, refusing to produce more than the `declared` size plus `allowance` (a decompression
+ * bomb stops there); `what` says what the header declared.
+ */
+export function inflateBounded(file: string, bytes: Uint8Array, kind: 'gzip' | 'raw', declared: number, allowance: number, what: string): Buffer {
+  const limit = declared + allowance;
   try {
     return kind === 'gzip' ? gunzipSync(bytes, { maxOutputLength: limit }) : inflateRawSync(bytes, { maxOutputLength: limit });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      refuse(file, `inflates to more than the ${limit.toLocaleString('en')} bytes ${declared}; refused as a decompression bomb`);
+      refuse(file, `inflates to more than ${limit.toLocaleString('en')} bytes, though its header declares ${declared.toLocaleString('en')} (${what}); refused as a decompression bomb`);
     }
     refuse(file, `the ${kind === 'gzip' ? 'gzip stream' : 'deflated data'} is truncated or corrupt (${(e as Error).message})`);
   }

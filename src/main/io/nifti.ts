@@ -73,8 +73,8 @@ export function readNiftiFile(file: string, intensity?: Intensity): NiftiImage {
     return decode(file, header, readBytes(file, 0, header.need), intensity);
   }
   if (size > header.need * 1.01 + INFLATE_ALLOWANCE) fail(file, `is ${size.toLocaleString('en')} bytes compressed, more than the ${header.need.toLocaleString('en')} bytes its header declares`);
-  const declared = `its header declares (${header.dims.join('x')} ${header.type.name} voxels)`;
-  return decode(file, header, inflateBounded(file, readFileSync(file), 'gzip', header.need + INFLATE_ALLOWANCE, declared), intensity);
+  const what = `${header.dims.join('x')} ${header.type.name} voxels after ${header.voxOffset} header bytes`;
+  return decode(file, header, inflateBounded(file, readFileSync(file), 'gzip', header.need, INFLATE_ALLOWANCE, what), intensity);
 }
 
 export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensity): NiftiImage {

@@ -77,13 +77,19 @@ function checkStructure(file: string, view: DataView): void {
   const syntax = readMetaTransferSyntax(view, 144, metaEnd);
   if (syntax === DEFLATED_EXPLICIT_LITTLE_ENDIAN) {
     const deflated = new Uint8Array(view.buffer, view.byteOffset + metaEnd, end - metaEnd);
-    const limit = deflatedDatasetLimit(file, deflated);
+    const declared = declaredPixelBytes(file, deflated);
+    const limit = declared + DICOM_METADATA_ALLOWANCE;
     let inflated: Buffer;
     try {
       inflated = inflateRawSync(deflated, { maxOutputLength: limit });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw unreadable(file, 'malformed', `the deflated dataset inflates to more than the ${limit.toLocaleString('en')} bytes its image header declares (pixel data plus ${DICOM_METADATA_ALLOWANCE / 1024 / 1024} MiB); refused as a decompression bomb.`);
+        throw unreadable(
+          file,
+          'malformed',
+          `the deflated dataset inflates to more than ${limit.toLocaleString('en')} bytes, though its image header declares ${declared.toLocaleString('en')} bytes of pixel data ` +
+            `(${DICOM_METADATA_ALLOWANCE / 1024 / 1024} MiB are allowed for the other elements); refused as a decompression bomb.`,
+        );
       }
       throw unreadable(file, 'truncated', `the deflated dataset cannot be inflated (${(err as Error).message}); the file is truncated or corrupt.`);
     }
@@ -94,32 +100,22 @@ function checkStructure(file: string, view: DataView): void {
 }
 
 /**
- * How large a deflated dataset may inflate: its declared pixel data (Rows x Columns x frames x samples x bits,
- * read from the start of the stream) plus room for the other elements. A bomb is stopped at that size.
+ * The pixel data bytes a deflated dataset declares (Rows x Columns x frames x samples x bits), read from the start
+ * of the stream. Found by their explicit-VR encoding rather than by walking, which sequences of undefined length
+ * would stop in a partial stream.
  */
-function deflatedDatasetLimit(file: string, deflated: Uint8Array): number {
+function declaredPixelBytes(file: string, deflated: Uint8Array): number {
   const head = inflatePrefix(deflated, 'raw');
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const values = new Map<number, number>();
-  let pos = 0;
-  while (pos + 8 <= head.length) {
-    const tag = ((view.getUint16(pos, true) << 16) | view.getUint16(pos + 2, true)) >>> 0;
-    if (tag >= 0x7fe00010 || (tag >>> 16) === 0xfffe) break;
-    const vr = String.fromCharCode(view.getUint8(pos + 4), view.getUint8(pos + 5));
-    const long = LONG_VRS.has(vr);
-    if (long && pos + 12 > head.length) break;
-    const length = long ? view.getUint32(pos + 8, true) : view.getUint16(pos + 6, true);
-    const valueAt = pos + (long ? 12 : 8);
-    if (length === UNDEFINED_LENGTH || valueAt + length > head.length) break; // the rest is read by the full inflate
-    if (vr === 'US' && length >= 2) values.set(tag, view.getUint16(valueAt, true));
-    if (vr === 'IS') values.set(tag, Number(head.toString('latin1', valueAt, valueAt + length).trim()) || 1);
-    pos = valueAt + length;
-  }
-  const [rows, columns] = [values.get(0x00280010) ?? 0, values.get(0x00280011) ?? 0];
-  const frames = values.get(0x00280008) ?? 1;
+  const find = (element: number, vr: string) => head.indexOf(Buffer.from([0x28, 0x00, element & 0xff, element >> 8, vr.charCodeAt(0), vr.charCodeAt(1)]));
+  const us = (element: number) => {
+    const at = find(element, 'US');
+    return at >= 0 && head.readUInt16LE(at + 6) === 2 ? head.readUInt16LE(at + 8) : undefined;
+  };
+  const framesAt = find(0x0008, 'IS');
+  const frames = framesAt >= 0 ? Number(head.toString('latin1', framesAt + 8, framesAt + 8 + head.readUInt16LE(framesAt + 6)).trim()) || 1 : 1;
+  const [rows, columns] = [us(0x0010) ?? 0, us(0x0011) ?? 0];
   checkVoxelCount(file, [columns, rows, frames]);
-  const pixelBytes = Math.ceil((rows * columns * frames * (values.get(0x00280002) ?? 1) * (values.get(0x00280100) ?? 16)) / 8);
-  return pixelBytes + DICOM_METADATA_ALLOWANCE;
+  return Math.ceil((rows * columns * frames * (us(0x0002) ?? 1) * (us(0x0100) ?? 16)) / 8);
 }
 
 function readMetaTransferSyntax(view: DataView, start: number, end: number): string {
