@@ -208,6 +208,9 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
   expect(betaNifti, `a NIfTI of Dr Beta's masks among ${files.join(', ')}`).toBeDefined();
   await page.getByTestId('import-path').fill(`${exportDir}/${betaNifti}`);
   await page.getByTestId('import-submit').click();
+  // Imports run off the main thread, so other requests are answered meanwhile: wait for the import's own end
+  // (the form clears its path once the import has answered).
+  await expect(page.getByTestId('import-path')).toHaveValue('', { timeout: 60_000 });
   await expect(page.getByTestId('study-item')).toHaveCount((await api['studies.list']({})).length);
   const reimported = (await api['studies.list']({})).at(-1)!;
   const volume = await api['studies.volume']({ studyId: reimported.id });

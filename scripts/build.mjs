@@ -1,4 +1,4 @@
-// One build for the three processes: main (+ CLI and sampling worker), preload, renderer.
+// One build for the three processes: main (+ CLI, sampling worker and import worker), preload, renderer.
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ async function buildMain() {
       electron: 'src/main/electron.ts',
       cli: 'src/main/cli/index.ts',
       'sampling-worker': 'src/main/engine/worker.ts',
+      'import-worker': 'src/main/services/import-worker.ts',
     },
     outdir: 'dist/main',
   });

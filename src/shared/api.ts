@@ -44,11 +44,14 @@ export const StudySummarySchema = z.object({
   source: StudySourceSchema,
   sourcePath: z.string(),
   dims: dims3,
-  spacing: vec3,
+  /** null only for a damaged study (see `problem`). */
+  spacing: vec3.nullable(),
   intensity: IntensitySchema,
   raterCount: z.number().int().nonnegative(),
   annotatedSlices: z.number().int().nonnegative(),
   createdAt: timestamp,
+  /** Set when the stored study is damaged (an older version stored a bad file): it is listed, but cannot be opened. */
+  problem: z.string().optional(),
 });
 export type StudySummary = z.infer<typeof StudySummarySchema>;
 
@@ -56,6 +59,7 @@ export const RaterSchema = z.object({ id, name: z.string(), createdAt: timestamp
 export type Rater = z.infer<typeof RaterSchema>;
 
 export const StudyDetailSchema = StudySummarySchema.extend({
+  spacing: vec3,
   geometry: GeometrySchema,
   dtype: VoxelTypeSchema,
   window: WindowSchema,

@@ -3,8 +3,9 @@
  * masks line up with the input in any other tool; the volume's LPS geometry is derived from it.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { ApiError } from '../../shared/errors';
+import { checkGeometry, checkVoxelCount, inflateBounded, inflatePrefix, readBytes, regularFileSize } from './limits';
 import { defaultWindow, voxelArrayOf, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType } from '../../shared/volume';
 
 const HEADER_SIZE = 348;
@@ -41,28 +42,47 @@ function fail(file: string, problem: string): never {
   throw new ApiError('bad_input', `${file}: ${problem}`);
 }
 
-function inflate(file: string, bytes: Uint8Array): Uint8Array {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    fail(file, `the gzip stream is truncated or corrupt (${(e as Error).message})`);
-  }
+/** What the 348-byte header declares, checked: enough to bound the read before any voxel is allocated. */
+interface NiftiHeader {
+  le: boolean;
+  dims: [number, number, number];
+  type: (typeof DATATYPES)[number];
+  pixdim: number[];
+  voxOffset: number;
+  sclSlope: number;
+  sclInter: number;
+  qformCode: number;
+  sformCode: number;
+  quatern: number[];
+  srow: number[];
+  xyztUnits: number;
+  /** Bytes the file must hold: header, extensions and every voxel. */
+  need: number;
 }
 
+/** Trailing bytes a compressed file may inflate to beyond its declared voxels (padding some writers add). */
+const INFLATE_ALLOWANCE = 1024 * 1024;
+
 export function readNiftiFile(file: string, intensity?: Intensity): NiftiImage {
-  let raw: Uint8Array;
-  try {
-    raw = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    fail(file, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (e as Error).message})`);
+  const size = regularFileSize(file);
+  const head = readBytes(file, 0, 64 * 1024);
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  const header = parseHeader(file, gzipped ? inflatePrefix(head, 'gzip') : head);
+  if (!gzipped) {
+    if (size < header.need) fail(file, `the image data ends early: ${size - header.voxOffset} bytes of voxels, expected ${header.need - header.voxOffset}`);
+    return decode(file, header, readBytes(file, 0, header.need), intensity);
   }
-  return parseNifti(file, inflate(file, raw), intensity);
+  if (size > header.need * 1.01 + INFLATE_ALLOWANCE) fail(file, `is ${size.toLocaleString('en')} bytes compressed, more than the ${header.need.toLocaleString('en')} bytes its header declares`);
+  const what = `${header.dims.join('x')} ${header.type.name} voxels after ${header.voxOffset} header bytes`;
+  return decode(file, header, inflateBounded(file, readFileSync(file), 'gzip', header.need, INFLATE_ALLOWANCE, what), intensity);
 }
 
 export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensity): NiftiImage {
-  if (bytes.byteLength < HEADER_SIZE) fail(file, `too short for a NIfTI header (${bytes.byteLength} bytes)`);
+  return decode(file, parseHeader(file, bytes), bytes, intensity);
+}
+
+function parseHeader(file: string, bytes: Uint8Array): NiftiHeader {
+  if (bytes.byteLength < HEADER_SIZE) fail(file, bytes.byteLength === 0 ? 'the gzip stream is truncated or corrupt' : `too short for a NIfTI header (${bytes.byteLength} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = view.getInt32(0, true) === HEADER_SIZE;
   if (!le && view.getInt32(0, false) !== HEADER_SIZE) fail(file, 'not a NIfTI-1 file (header size field is not 348)');
@@ -77,6 +97,7 @@ export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensit
   const nz = ndim >= 3 ? dim[3] : 1;
   for (let d = 4; d <= ndim; d++) if (dim[d] > 1) fail(file, `is ${ndim}-dimensional (dim ${d} = ${dim[d]}); only 2-D and 3-D images can be opened`);
   if (nx < 1 || ny < 1 || nz < 1) fail(file, `has invalid dimensions ${nx}x${ny}x${nz}`);
+  checkVoxelCount(file, [nx, ny, nz]);
 
   const code = view.getInt16(70, le);
   const type = DATATYPES[code];
@@ -84,20 +105,37 @@ export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensit
   const bitpix = view.getInt16(72, le);
   if (bitpix !== type.bytes * 8) fail(file, `header says ${bitpix} bits per voxel but datatype ${type.name} has ${type.bytes * 8}`);
 
-  const pixdim = Array.from({ length: 8 }, (_, i) => view.getFloat32(76 + 4 * i, le));
-  const voxOffset = Math.max(DATA_OFFSET, Math.round(view.getFloat32(108, le)));
-  const sclSlope = view.getFloat32(112, le);
-  const sclInter = view.getFloat32(116, le);
+  const floats = (at: number, n: number) => Array.from({ length: n }, (_, i) => view.getFloat32(at + 4 * i, le));
+  const pixdim = floats(76, 8);
+  const rawOffset = view.getFloat32(108, le);
+  const [sclSlope, sclInter] = floats(112, 2);
   const qformCode = view.getInt16(252, le);
   const sformCode = view.getInt16(254, le);
-  const quatern = Array.from({ length: 6 }, (_, i) => view.getFloat32(256 + 4 * i, le));
-  const srow = Array.from({ length: 12 }, (_, i) => view.getFloat32(280 + 4 * i, le));
+  const quatern = floats(256, 6);
+  const srow = floats(280, 12);
+  // NaN or infinity here would read header bytes as voxels, or reach the store as nulls.
+  const finite = (name: string, values: number[]) => {
+    if (values.some((v) => !Number.isFinite(v))) fail(file, `its ${name} (${values.join(', ')}) holds a value that is not a finite number`);
+  };
+  finite('vox_offset', [rawOffset]);
+  finite('scl_slope/scl_inter', [sclSlope, sclInter]);
+  finite('pixdim', pixdim);
+  if (qformCode > 0) finite('qform quaternion', quatern);
+  if (sformCode > 0) finite('sform (srow_x/y/z)', srow);
+  if (rawOffset < 0) fail(file, `its vox_offset ${rawOffset} is negative`);
+  const voxOffset = Math.max(DATA_OFFSET, Math.round(rawOffset));
+  const need = voxOffset + nx * ny * nz * type.bytes;
+  return { le, dims: [nx, ny, nz], type, pixdim, voxOffset, sclSlope, sclInter, qformCode, sformCode, quatern, srow, xyztUnits: view.getUint8(123), need };
+}
 
+function decode(file: string, h: NiftiHeader, bytes: Uint8Array, intensity?: Intensity): NiftiImage {
+  const { le, type, voxOffset, sclSlope, sclInter, pixdim, quatern, qformCode, sformCode } = h;
+  const [nx, ny, nz] = h.dims;
   const count = nx * ny * nz;
-  const need = voxOffset + count * type.bytes;
-  if (bytes.byteLength < need) fail(file, `the image data ends early: ${bytes.byteLength - voxOffset} bytes of voxels, expected ${count * type.bytes}`);
+  if (bytes.byteLength < h.need) fail(file, `the image data ends early: ${bytes.byteLength - voxOffset} bytes of voxels, expected ${count * type.bytes}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  const scaled = sclSlope !== 0 && Number.isFinite(sclSlope) && (sclSlope !== 1 || sclInter !== 0);
+  const scaled = sclSlope !== 0 && (sclSlope !== 1 || sclInter !== 0);
   const dtype: VoxelType = scaled ? 'float32' : type.as;
   const data = voxelArrayOf(dtype, count);
   for (let i = 0, at = voxOffset; i < count; i++, at += type.bytes) {
@@ -107,12 +145,13 @@ export function parseNifti(file: string, bytes: Uint8Array, intensity?: Intensit
   if (dtype === 'float32') for (let i = 0; i < count; i++) if (!Number.isFinite(data[i])) fail(file, `voxel ${i} is not a finite number`);
 
   const qfac = pixdim[0] < 0 ? -1 : 1;
-  const affine = sformCode > 0 ? [...srow, 0, 0, 0, 1] : qformCode > 0 ? qformAffine(quatern, pixdim, qfac) : scaleAffine(pixdim);
+  const affine = sformCode > 0 ? [...h.srow, 0, 0, 0, 1] : qformCode > 0 ? qformAffine(quatern, pixdim, qfac) : scaleAffine(pixdim);
   const geometry = geometryFromRasAffine(affine, [nx, ny, nz]);
+  checkGeometry(file, geometry);
   const kind = intensity ?? guessIntensity(data, dtype);
   return {
     volume: { ...geometry, dtype, data, intensity: kind, window: defaultWindow(kind) },
-    meta: { affine, qformCode, sformCode, quatern: [...quatern, qfac], pixdim, xyztUnits: view.getUint8(123) },
+    meta: { affine, qformCode, sformCode, quatern: [...quatern, qfac], pixdim, xyztUnits: h.xyztUnits },
   };
 }
 
@@ -149,7 +188,7 @@ function qformAffine(q: number[], pixdim: number[], qfac: number): number[] {
 /** NIfTI maps voxels to RAS; the app works in DICOM's LPS, which flips x and y. */
 export function geometryFromRasAffine(affine: number[], dims: [number, number, number]): Geometry {
   const lps = (row: number, col: number) => (row < 2 ? -1 : 1) * affine[row * 4 + col] || 0; // || 0: no -0
-  const spacing = [0, 1, 2].map((c) => Math.hypot(lps(0, c), lps(1, c), lps(2, c)) || 1) as Geometry['spacing'];
+  const spacing = [0, 1, 2].map((c) => Math.hypot(lps(0, c), lps(1, c), lps(2, c))) as Geometry['spacing'];
   const direction = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => lps(r, c) / spacing[c])) as Geometry['direction'];
   return { dims, spacing, origin: [lps(0, 3), lps(1, 3), lps(2, 3)], direction };
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { decode, encode } from 'fast-png';
 import { ApiError } from '../../shared/errors';
+import { MAX_PNG_PIXELS, regularFileSize } from './limits';
 
 export interface GrayImage {
   width: number;
@@ -10,14 +11,22 @@ export interface GrayImage {
   data: Uint8Array;
 }
 
-export function readPngGray(file: string): GrayImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ApiError('bad_input', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+const PNG_SIGNATURE = '89504e470d0a1a0a';
+
+/** Width and height from the IHDR chunk (always first), so that an oversized image is refused before decoding. */
+function checkPixelCount(file: string, bytes: Buffer): void {
+  if (bytes.length < 24 || bytes.toString('hex', 0, 8) !== PNG_SIGNATURE || bytes.toString('latin1', 12, 16) !== 'IHDR') return; // decode() names the problem
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new ApiError('bad_input', `${file}: is ${width}x${height} pixels, more than the ${MAX_PNG_PIXELS.toLocaleString('en')} a PNG may have (8192 x 8192)`);
   }
+}
+
+export function readPngGray(file: string): GrayImage {
+  regularFileSize(file);
+  const bytes = readFileSync(file);
+  checkPixelCount(file, bytes);
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);

@@ -72,6 +72,7 @@ export function discover(paths: string[]): Discovery {
       bad(abs, 'no such file or folder');
     }
     if (stat.isDirectory()) walk(abs, found);
+    else if (!stat.isFile()) bad(abs, 'is not a regular file (a device, pipe or socket cannot be imported)');
     else if (isNifti(abs)) found.items.push(niftiItem(abs));
     else if (isDicomFile(abs)) addDicom(abs, found);
     else bad(abs, 'is not a NIfTI or DICOM file, nor a folder of studies');

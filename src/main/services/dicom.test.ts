@@ -74,7 +74,7 @@ describe('DICOM through import and export', () => {
     const { studies } = await app.client()['studies.import']({ paths: [path.join(DICOM, 'ct-series-jpeg2000')] });
     expect(studies).toHaveLength(1);
     expect(studies[0]).toMatchObject({ source: 'dicom', dims: [512, 512, 20], intensity: 'HU' });
-    expect(studies[0].spacing[2]).toBeCloseTo(2, 3);
+    expect(studies[0].spacing![2]).toBeCloseTo(2, 3);
     app.close();
   });
 

@@ -6,6 +6,8 @@ import type { AppContext } from '../context';
 /** Who is calling, for the audit log and for transport-specific answers. */
 export interface CallContext {
   transport: 'ipc' | 'http' | 'cli';
+  /** Where a long operation (an import) reports what it has done so far, when the caller listens (caldiff import --progress). */
+  progress?: (message: string) => void;
 }
 
 export type Handler<K extends OpName> = (request: ParsedRequest<K>, app: AppContext, call: CallContext) => Promise<Response<K>> | Response<K>;

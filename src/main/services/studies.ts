@@ -1,14 +1,28 @@
+import { api, type Response } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
 import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
 import { discover, type ImportedStudy } from '../io/sources';
-import { deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
-import type { HandlerGroup } from './registry';
+import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
+import { importOffThread, type ImportProgress } from './import-thread';
+import { formatZodError, type HandlerGroup } from './registry';
 
 export interface ImportOutcome {
   studyIds: number[];
-  skipped: { path: string; reason: string }[];
+  /** The answer of studies.import, checked against the contract before the transaction commits. */
+  answer: Response<'studies.import'>;
+}
+
+export interface ImportOptions {
+  /**
+   * Import only into a store that holds no study and has never recorded this audit action, and record it in the
+   * same transaction (seeding the demo once, even when several processes start at once).
+   */
+  once?: { action: string; actor: string };
+  /** After each study is written, inside the transaction (nothing is committed yet). */
+  onProgress?: (p: { done: number; total: number; path: string }) => void;
 }
 
 /** The DICOM series already in the store, for SEG objects imported on their own. */
@@ -23,26 +37,30 @@ function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSe
 }
 
 /**
- * Imports every study under the given paths in ONE transaction: a bad file anywhere (or a crash) leaves the
- * database exactly as it was. A path already imported is skipped, not duplicated. DICOM is decoded before the
- * transaction (its decoders are asynchronous); everything else streams through it.
+ * Imports every study under the given paths in ONE IMMEDIATE transaction: a bad file anywhere (or a crash)
+ * leaves the database exactly as it was. A path or series already imported is skipped, not duplicated; that is
+ * decided inside the transaction, so two processes importing the same files at once make one study. DICOM is
+ * decoded before the transaction (its decoders are asynchronous); everything else streams through it.
  */
-export async function importPaths(db: Db, paths: string[], actor: string): Promise<ImportOutcome> {
+export async function importPaths(db: Db, paths: string[], actor: string, options: ImportOptions = {}): Promise<ImportOutcome> {
   const { items, dicom, skipped } = discover(paths);
-  const known = new Map((db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[]).map((r) => [r.source_path, r.id]));
-  const stored = storedDicomSeries(db);
-  const newSeries = dicom.series.filter((s) => {
-    const existing = stored.get(s.seriesInstanceUID);
-    if (existing) skipped.push({ path: path.dirname(s.files[0]), reason: `series already imported as study ${existing.studyId}` });
-    return !existing;
-  });
+  // Read outside the transaction only to avoid decoding series that are already there; checked again inside it.
+  const storedBefore = storedDicomSeries(db);
   const dicomStudies: DicomStudy[] = [];
-  for (const s of newSeries) dicomStudies.push(await readDicomStudy(s));
-  const candidates = [...dicomStudies.map((d) => d.meta), ...[...stored.values()].map((s) => s.meta)];
+  for (const s of dicom.series) if (!storedBefore.has(s.seriesInstanceUID)) dicomStudies.push(await readDicomStudy(s));
+  const candidates = [...dicomStudies.map((d) => d.meta), ...[...storedBefore.values()].map((s) => s.meta)];
   const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
 
-  const studyIds: number[] = [];
-  db.transaction(() => {
+  const run = db.transaction((): ImportOutcome => {
+    const studyIds: number[] = [];
+    if (options.once) {
+      const recorded = db.prepare('SELECT 1 FROM audit_log WHERE action = ? LIMIT 1').get(options.once.action);
+      const empty = (db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n === 0;
+      if (recorded || !empty) return { studyIds, answer: { studies: [], skipped: [] } };
+    }
+    const known = new Map((db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[]).map((r) => [r.source_path, r.id]));
+    const stored = storedDicomSeries(db);
+    const total = items.length + dicomStudies.length;
     const add = (study: ImportedStudy) => {
       const studyId = insertStudy(db, study, actor);
       const n = sliceLength(study.volume);
@@ -53,6 +71,7 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
       }
       studyIds.push(studyId);
       known.set(study.sourcePath, studyId);
+      options.onProgress?.({ done: studyIds.length, total, path: study.sourcePath });
       return studyId;
     };
     for (const item of items) {
@@ -61,7 +80,15 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
       else add(item.load());
     }
     const bySeries = new Map([...stored].map(([uid, s]) => [uid, s.studyId]));
-    for (const d of dicomStudies) bySeries.set(d.meta.seriesInstanceUID, add({ ...d, raters: [] }));
+    for (const d of dicomStudies) {
+      const existing = stored.get(d.meta.seriesInstanceUID);
+      if (existing) skipped.push({ path: d.sourcePath, reason: `series already imported as study ${existing.studyId}` });
+      else bySeries.set(d.meta.seriesInstanceUID, add({ ...d, raters: [] }));
+    }
+    for (const s of dicom.series) {
+      const existing = storedBefore.get(s.seriesInstanceUID);
+      if (existing) skipped.push({ path: path.dirname(s.files[0]), reason: `series already imported as study ${existing.studyId}` });
+    }
     for (const seg of segMasks) {
       const studyId = bySeries.get(seg.seriesInstanceUID)!;
       const rater = ensureRater(db, seg.raterName, actor);
@@ -69,8 +96,15 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
       for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
       if (!studyIds.includes(studyId)) studyIds.push(studyId);
     }
-  }).immediate();
-  return { studyIds, skipped };
+    if (options.once) appendAudit(db, { actor: options.once.actor, action: options.once.action, detail: `${studyIds.length} studies from ${paths.join(', ')}` });
+    // The answer is built and checked here, so that what cannot be answered (e.g. a value the contract refuses)
+    // is never committed either.
+    const answer = { studies: studyIds.map((id) => listStudies(db, id)[0]), skipped };
+    const checked = api['studies.import'].response.safeParse(answer);
+    if (!checked.success) throw new ApiError('bad_input', `${paths.join(', ')}: the import cannot be stored (${formatZodError(checked.error)}); nothing was imported`);
+    return { studyIds, answer: checked.data };
+  });
+  return run.immediate();
 }
 
 export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studies.import' | 'studies.delete' | 'studies.volume' | 'studies.slice'> = {
@@ -86,6 +120,7 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
       .all(studyId) as { id: number; name: string; createdAt: string }[];
     return {
       ...summaryOf(s),
+      spacing: s.spacing,
       raterCount: summary.raterCount,
       annotatedSlices: summary.annotatedSlices,
       geometry: { dims: s.dims, spacing: s.spacing, origin: s.origin, direction: s.direction },
@@ -96,9 +131,10 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
     };
   },
 
+  // Off the main thread: other requests are answered while a large (or hostile) import is read.
   'studies.import': async ({ paths }, app, call) => {
-    const { studyIds, skipped } = await importPaths(app.db, paths, `import (${call.transport})`);
-    return { studies: listStudies(app.db).filter((s) => studyIds.includes(s.id)), skipped };
+    const onProgress = call.progress && ((p: ImportProgress) => call.progress!(`${p.done}/${p.total} studies written (not yet committed): ${p.path}`));
+    return (await importOffThread({ dataDir: app.dataDir, paths, actor: `import (${call.transport})` }, onProgress)).answer;
   },
 
   'studies.delete': ({ studyId }, app, call) => {

@@ -53,7 +53,33 @@ interface StudyRow {
   created_at: string;
 }
 
+const finiteList = (v: unknown, length: number): v is number[] => Array.isArray(v) && v.length === length && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with a stored row, if anything. Older versions committed non-finite geometry (stored as JSON
+ * nulls); such a study is listed with its problem and refused when opened, never fatal for the others.
+ */
+function damageOf(r: StudyRow): string | null {
+  const spacing = parsed(r.spacing);
+  if (!finiteList(spacing, 3) || spacing.some((v) => v <= 0)) return `its stored voxel spacing ${r.spacing} is not three positive finite numbers`;
+  if (!finiteList(parsed(r.origin), 3)) return `its stored origin ${r.origin} is not three finite numbers`;
+  if (!finiteList(parsed(r.direction), 9)) return `its stored orientation ${r.direction} is not nine finite numbers`;
+  if (![r.nx, r.ny, r.nz].every((d) => Number.isInteger(d) && d > 0)) return `its stored dimensions ${r.nx}x${r.ny}x${r.nz} are not positive whole numbers`;
+  if (parsed(r.source_meta) === undefined || parsed(r.notes) === undefined) return 'its stored metadata is not readable JSON';
+  return null;
+}
+
 function toRecord(r: StudyRow): StudyRecord {
+  const damage = damageOf(r);
+  if (damage) throw new ApiError('bad_input', `study ${r.id} (${r.name}) is damaged in the store: ${damage}; delete it and import its files again`);
   return {
     id: r.id,
     name: r.name,
@@ -126,7 +152,25 @@ export function listStudies(db: Db, onlyId: number | null = null): StudySummary[
        FROM studies s WHERE @onlyId IS NULL OR s.id = @onlyId ORDER BY s.id`,
     )
     .all({ onlyId }) as (StudyRow & { rater_count: number; annotated_slices: number })[];
-  return rows.map((r) => ({ ...summaryOf(toRecord(r)), raterCount: r.rater_count, annotatedSlices: r.annotated_slices }));
+  return rows.map((r) => {
+    const counts = { raterCount: r.rater_count, annotatedSlices: r.annotated_slices };
+    const problem = damageOf(r);
+    if (problem === null) return { ...summaryOf(toRecord(r)), ...counts };
+    const spacing = parsed(r.spacing);
+    return {
+      id: r.id,
+      name: r.name,
+      patientId: r.patient_id,
+      source: r.source,
+      sourcePath: r.source_path,
+      dims: [r.nx, r.ny, r.nz],
+      spacing: finiteList(spacing, 3) && spacing.every((v) => v > 0) ? (spacing as [number, number, number]) : null,
+      intensity: r.intensity,
+      createdAt: r.created_at,
+      ...counts,
+      problem: `study ${r.id} is damaged in the store: ${problem}; delete it and import its files again`,
+    };
+  });
 }
 
 export function summaryOf(s: StudyRecord): Omit<StudySummary, 'raterCount' | 'annotatedSlices'> {
@@ -166,7 +210,9 @@ export function readVolume(db: Db, study: StudyRecord): Volume {
 
 export function deleteStudy(db: Db, id: number, actor: string): void {
   db.transaction(() => {
-    const study = getStudy(db, id);
+    // By name only, not getStudy: a study damaged in the store must stay deletable.
+    const study = db.prepare('SELECT name FROM studies WHERE id = ?').get(id) as { name: string } | undefined;
+    if (!study) throw new ApiError('not_found', `study ${id} does not exist`);
     db.prepare('DELETE FROM studies WHERE id = ?').run(id);
     appendAudit(db, { actor, action: 'study.delete', studyId: id, detail: study.name });
   }).immediate();

@@ -1,14 +1,17 @@
+import type { Response } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import type { Command } from '../command';
 
 export const importCommand: Command = {
   name: 'import',
   summary: 'import NIfTI volumes, LIDC nodule/patient folders, PNG cases (all or nothing)',
-  usage: 'caldiff import PATH... [--json] [--data-dir DIR]',
-  options: {},
+  usage: 'caldiff import PATH... [--progress] [--json] [--data-dir DIR]',
+  options: { progress: { type: 'boolean', default: false } },
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new ApiError('validation', 'name at least one file or folder to import');
-    const result = await ctx.app().client()['studies.import']({ paths: ctx.positionals });
+    // --progress: one line on stderr per study written into the (not yet committed) transaction.
+    const progress = ctx.values.progress ? (line: string) => ctx.err(`progress: ${line}`) : undefined;
+    const result = (await ctx.app().call('studies.import', { paths: ctx.positionals }, { transport: 'cli', progress })) as Response<'studies.import'>;
     if (ctx.json) {
       ctx.out(JSON.stringify(result, null, 2));
       return 0;

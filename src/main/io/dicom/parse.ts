@@ -8,6 +8,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import dcmjs from 'dcmjs';
 import { ApiError } from '../../../shared/errors';
+import { DICOM_METADATA_ALLOWANCE, checkVoxelCount, inflatePrefix } from '../limits';
 import { DEFLATED_EXPLICIT_LITTLE_ENDIAN, EXPLICIT_BIG_ENDIAN, IMPLICIT_LITTLE_ENDIAN } from './transfer-syntax';
 
 // Odd VRs in old implicit files ("ox", "xs") are resolved sensibly by dcmjs; its log line is noise.
@@ -75,16 +76,46 @@ function checkStructure(file: string, view: DataView): void {
   if (metaEnd > end) throw truncatedAt(file, 'file meta information', metaEnd - end);
   const syntax = readMetaTransferSyntax(view, 144, metaEnd);
   if (syntax === DEFLATED_EXPLICIT_LITTLE_ENDIAN) {
+    const deflated = new Uint8Array(view.buffer, view.byteOffset + metaEnd, end - metaEnd);
+    const declared = declaredPixelBytes(file, deflated);
+    const limit = declared + DICOM_METADATA_ALLOWANCE;
     let inflated: Buffer;
     try {
-      inflated = inflateRawSync(new Uint8Array(view.buffer, view.byteOffset + metaEnd, end - metaEnd));
+      inflated = inflateRawSync(deflated, { maxOutputLength: limit });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw unreadable(
+          file,
+          'malformed',
+          `the deflated dataset inflates to more than ${limit.toLocaleString('en')} bytes, though its image header declares ${declared.toLocaleString('en')} bytes of pixel data ` +
+            `(${DICOM_METADATA_ALLOWANCE / 1024 / 1024} MiB are allowed for the other elements); refused as a decompression bomb.`,
+        );
+      }
       throw unreadable(file, 'truncated', `the deflated dataset cannot be inflated (${(err as Error).message}); the file is truncated or corrupt.`);
     }
     new ElementWalker(file, new DataView(inflated.buffer, inflated.byteOffset, inflated.byteLength)).elements(0, inflated.length, true, false);
   } else if (syntax !== EXPLICIT_BIG_ENDIAN) {
     walker.elements(metaEnd, end, syntax !== IMPLICIT_LITTLE_ENDIAN, false);
   }
+}
+
+/**
+ * The pixel data bytes a deflated dataset declares (Rows x Columns x frames x samples x bits), read from the start
+ * of the stream. Found by their explicit-VR encoding rather than by walking, which sequences of undefined length
+ * would stop in a partial stream.
+ */
+function declaredPixelBytes(file: string, deflated: Uint8Array): number {
+  const head = inflatePrefix(deflated, 'raw');
+  const find = (element: number, vr: string) => head.indexOf(Buffer.from([0x28, 0x00, element & 0xff, element >> 8, vr.charCodeAt(0), vr.charCodeAt(1)]));
+  const us = (element: number) => {
+    const at = find(element, 'US');
+    return at >= 0 && head.readUInt16LE(at + 6) === 2 ? head.readUInt16LE(at + 8) : undefined;
+  };
+  const framesAt = find(0x0008, 'IS');
+  const frames = framesAt >= 0 ? Number(head.toString('latin1', framesAt + 8, framesAt + 8 + head.readUInt16LE(framesAt + 6)).trim()) || 1 : 1;
+  const [rows, columns] = [us(0x0010) ?? 0, us(0x0011) ?? 0];
+  checkVoxelCount(file, [columns, rows, frames]);
+  return Math.ceil((rows * columns * frames * (us(0x0002) ?? 1) * (us(0x0100) ?? 16)) / 8);
 }
 
 function readMetaTransferSyntax(view: DataView, start: number, end: number): string {

@@ -37,6 +37,12 @@ export async function readStoredValues(file: DicomFile): Promise<Int32Array> {
   if ((num(ds, 'NumberOfFrames') ?? 1) > 1) {
     throw new ApiError('bad_input', `${name}: multi-frame images (NumberOfFrames ${num(ds, 'NumberOfFrames')}) are not supported; a series of single-frame slices is.`);
   }
+  if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) {
+    throw new ApiError('bad_input', `${name}: BitsAllocated ${bitsAllocated} is not supported for images (8, 16 or 32).`);
+  }
+  if (bitsStored < 1 || bitsStored > bitsAllocated) {
+    throw new ApiError('bad_input', `${name}: BitsStored ${bitsStored} does not fit in BitsAllocated ${bitsAllocated}; the pixel module does not add up.`);
+  }
   const count = rows * columns;
   const out = new Int32Array(count);
   const encoding = pixelEncodingOf(file.transferSyntaxUID);
@@ -61,20 +67,16 @@ export async function readStoredValues(file: DicomFile): Promise<Int32Array> {
 
   const bytes = new Uint8Array(pixelDataBuffers(file)[0]);
   const needed = (count * bitsAllocated) / 8;
-  if (bytes.length < needed) {
-    throw new ApiError('bad_input', `${name}: the pixel data holds ${bytes.length} bytes, ${columns}x${rows} pixels of ${bitsAllocated} bits need ${needed}.`);
+  // Native pixel data is exactly Rows x Columns x BitsAllocated / 8 bytes, plus one pad byte when that is odd.
+  if (bytes.length !== needed && !(needed % 2 === 1 && bytes.length === needed + 1)) {
+    throw new ApiError(
+      'bad_input',
+      `${name}: the pixel data holds ${bytes.length} bytes, but ${columns}x${rows} pixels of ${bitsAllocated} bits (BitsAllocated) are ${needed}; the pixel module does not add up.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read: (i: number) => number =
-    bitsAllocated === 8
-      ? (i) => view.getUint8(i)
-      : bitsAllocated === 16
-        ? (i) => view.getUint16(2 * i, true)
-        : bitsAllocated === 32
-          ? (i) => view.getUint32(4 * i, true)
-          : () => {
-              throw new ApiError('bad_input', `${name}: BitsAllocated ${bitsAllocated} is not supported for images.`);
-            };
+    bitsAllocated === 8 ? (i) => view.getUint8(i) : bitsAllocated === 16 ? (i) => view.getUint16(2 * i, true) : (i) => view.getUint32(4 * i, true);
   // Only the low BitsStored bits carry the value (overlays or garbage may sit above them).
   const shift = 32 - bitsStored;
   for (let i = 0; i < count; i++) {

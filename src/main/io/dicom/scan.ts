@@ -14,8 +14,8 @@ export function scanDicomFolder(root: string): DicomScan {
   } catch {
     throw new ApiError('not_found', `${root}: no such file or folder.`);
   }
-  const files = stat.isDirectory() ? listFiles(root) : [root];
   const scan: DicomScan = { series: [], segs: [], skipped: [], broken: [] };
+  const files = stat.isDirectory() ? listFiles(root, scan.skipped) : [root];
   const groups = new Map<string, DicomFile[]>();
 
   for (const file of files) {
@@ -75,12 +75,22 @@ function segInfoOf(file: DicomFile): DicomSegInfo {
   };
 }
 
-function listFiles(folder: string): string[] {
+/** The regular files under a folder; a link that loops or leads nowhere is noted as skipped, not fatal. */
+function listFiles(folder: string, skipped: DicomScan['skipped']): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile() || (entry.isSymbolicLink() && statSync(full).isFile())) out.push(full);
+    if (entry.isDirectory()) out.push(...listFiles(full, skipped));
+    else if (entry.isFile()) out.push(full);
+    else if (entry.isSymbolicLink()) {
+      try {
+        if (statSync(full).isFile()) out.push(full);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ELOOP' ? 'a symbolic link that loops' : code === 'ENOENT' ? 'a symbolic link to nothing (dangling)' : `a symbolic link that cannot be followed (${code})`;
+        skipped.push({ path: full, reason: `${entry.name}: ${why}; skipped.` });
+      }
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiError } from '../../../shared/errors';
 import { defaultWindow, type Geometry, type Volume, type Window } from '../../../shared/volume';
 import { seriesIdentityOf, sopClassUIDOf, sopInstanceUIDOf } from './identity';
+import { checkGeometry, checkVoxelCount } from '../limits';
 import { readDicomFile, type DicomFile } from './parse';
 import { readStoredValues } from './pixels';
 import { PATIENT_STUDY_KEYWORDS, type DicomSeriesInfo, type DicomSeriesMeta, type PatientStudyKeyword } from './types';
@@ -54,6 +55,10 @@ export async function readDicomSeries(input: string[] | DicomSeriesInfo): Promis
     if (num(ds, 'Rows') !== rows || num(ds, 'Columns') !== columns) {
       throw new ApiError('bad_input', `${name(f)}: is ${num(ds, 'Columns')}x${num(ds, 'Rows')} while ${name(first)} is ${columns}x${rows}; a series must have one slice size.`);
     }
+    for (const key of ['ImagePositionPatient', 'ImageOrientationPatient', 'PixelSpacing', 'RescaleSlope', 'RescaleIntercept']) {
+      const values = nums(ds, key);
+      if (values.some((v) => !Number.isFinite(v))) throw new ApiError('bad_input', `${name(f)}: its ${key} (${values.join('\\')}) holds a value that is not a finite number.`);
+    }
     if (!nearlyEqual(nums(ds, 'ImageOrientationPatient'), iop, 1e-4)) {
       throw new ApiError('bad_input', `${name(f)}: its orientation differs from ${name(first)}; a series must have one slice orientation.`);
     }
@@ -90,6 +95,15 @@ export async function readDicomSeries(input: string[] | DicomSeriesInfo): Promis
   const nx = columns;
   const ny = rows;
   const nz = positioned.length;
+  const geometry: Geometry = {
+    dims: [nx, ny, nz],
+    spacing: [columnSpacing, rowSpacing, sliceSpacing],
+    origin: positioned[0].ipp,
+    direction: [rowDir[0], colDir[0], normal[0], rowDir[1], colDir[1], normal[1], rowDir[2], colDir[2], normal[2]],
+  };
+  const where = path.dirname(first.path);
+  checkVoxelCount(where, geometry.dims);
+  checkGeometry(where, geometry);
   const hu = new HuBuffer(nx * ny * nz);
   for (let k = 0; k < nz; k++) {
     const f = positioned[k].file;
@@ -105,12 +119,6 @@ export async function readDicomSeries(input: string[] | DicomSeriesInfo): Promis
   }
   const modality = str(first.dataset, 'Modality');
   const intensity = modality === 'CT' ? 'HU' : 'raw';
-  const geometry: Geometry = {
-    dims: [nx, ny, nz],
-    spacing: [columnSpacing, rowSpacing, sliceSpacing],
-    origin: positioned[0].ipp,
-    direction: [rowDir[0], colDir[0], normal[0], rowDir[1], colDir[1], normal[1], rowDir[2], colDir[2], normal[2]],
-  };
   const data = hu.result();
   const volume: Volume = {
     ...geometry,
