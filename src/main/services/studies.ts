@@ -7,7 +7,8 @@ import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sourc
 import { discover, type ImportedStudy } from '../io/sources';
 import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
 import { importOffThread, type ImportProgress } from './import-thread';
-import { formatZodError, type HandlerGroup } from './registry';
+import type { HandlerGroup } from './registry';
+import { formatIssues } from '../../shared/text';
 
 export interface ImportOutcome {
   studyIds: number[];
@@ -101,7 +102,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     // is never committed either.
     const answer = { studies: studyIds.map((id) => listStudies(db, id)[0]), skipped };
     const checked = api['studies.import'].response.safeParse(answer);
-    if (!checked.success) throw new ApiError('bad_input', `${paths.join(', ')}: the import cannot be stored (${formatZodError(checked.error)}); nothing was imported`);
+    if (!checked.success) throw new ApiError('bad_input', `${paths.join(', ')}: the import cannot be stored (${formatIssues(checked.error.issues, 'answer')}); nothing was imported`);
     return { studyIds, answer: checked.data };
   });
   return run.immediate();
