@@ -88,3 +88,35 @@ export async function openStudy(page: Page, n: number): Promise<number> {
   await expect(page.getByTestId('slice-view')).toHaveAttribute('data-rendered-slice', '0');
   return Number(await item.getAttribute('data-study-id'));
 }
+
+/** How many pixels of what a locator shows pass a test on their RGB; `hide` is CSS selectors left out of the picture. */
+async function countPixels(target: Locator, hide: string, test: (r: number, g: number, b: number) => boolean): Promise<number> {
+  const png = decode(await target.screenshot({ style: `${hide} { visibility: hidden; }` }));
+  let count = 0;
+  for (let p = 0; p < png.width * png.height; p++) {
+    const o = p * png.channels;
+    if (test(Number(png.data[o]), Number(png.data[o + 1]), Number(png.data[o + 2]))) count++;
+  }
+  return count;
+}
+
+/**
+ * Pixels that are clearly coloured (a mask or a map over grey anatomy), with the view's yellow labels and slice
+ * line hidden so that only what vtk.js drew counts.
+ */
+export function colourfulPixels(target: Locator): Promise<number> {
+  return countPixels(target, '.orientation, .slice-line, .corner', (r, g, b) => Math.max(r, g, b) - Math.min(r, g, b) > 60);
+}
+
+/** How many pixels of what a locator shows now differ clearly from an earlier screenshot of it. */
+export async function changedPixels(target: Locator, before: Buffer, hide: string): Promise<number> {
+  const a = decode(before);
+  const b = decode(await target.screenshot({ style: `${hide} { visibility: hidden; }` }));
+  let count = 0;
+  for (let p = 0; p < Math.min(a.width * a.height, b.width * b.height); p++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += Math.abs(Number(a.data[p * a.channels + c]) - Number(b.data[p * b.channels + c]));
+    if (d > 60) count++;
+  }
+  return count;
+}

@@ -11,6 +11,7 @@ import { useAnnotationEditor } from './state/editor';
 import { useErrors } from './state/errors';
 import { useExport } from './state/export';
 import { useOverlayLayers } from './state/layers';
+import { useOverlayVolumes } from './state/overlayVolumes';
 import { modelMask, useModelResult } from './state/model';
 import { DEFAULT_OVERLAYS, stepSample, toggleLayer, type OverlaySettings } from './state/overlays';
 import { useReviewQueue } from './state/queue';
@@ -55,6 +56,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const agreement = useAgreement({ studyId, slice, raterId: rater.id, blinded, editor: ed, resultsVersion, goTo, report });
   const exporter = useExport(studyId, detail.name, report);
   const shown = useOverlayLayers(result, ed, overlays);
+  const mprOverlays = useOverlayVolumes({ studyId, raterId: rater.id, blinded, volume, enabled: layout === 'mpr', editor: ed, resultsVersion, settings: overlays, report });
 
   const sampleCount = result?.samples.length ?? 0;
   const fromModel = (which: 'mean' | 'sample') => {
@@ -92,6 +94,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
     'overlay.heat': () => setOverlays((o) => toggleLayer(o, 'heat')),
     'overlay.raters': () => setOverlays((o) => toggleLayer(o, 'raters')),
     'overlay.error': () => setOverlays((o) => toggleLayer(o, 'error')),
+    'overlay.outline': () => setOverlays((o) => ({ ...o, outline: !o.outline })),
     'sample.next': () => setOverlays((o) => stepSample(o, 1, sampleCount)),
     'sample.previous': () => setOverlays((o) => stepSample(o, -1, sampleCount)),
   };
@@ -153,7 +156,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
             Window presets on keys 1–9 ({nav.presets[0].name}, {nav.presets[1].name}, …) · ? for all shortcuts
           </span>
         </div>
-        {layout === 'axial' ? sliceView : <MprView study={study} slice={slice} window={nav.win} axial={sliceView} onSlice={goTo} />}
+        {layout === 'axial' ? sliceView : <MprView study={study} slice={slice} window={nav.win} axial={sliceView} overlays={mprOverlays} onSlice={goTo} />}
       </main>
       <aside className="right">
         <ToolPanel

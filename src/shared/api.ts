@@ -323,6 +323,33 @@ export const api = {
     z.object({ files: z.array(z.string()) }),
     { method: 'POST', path: '/export/study' },
   ),
+
+  // ----- masks in every view (issue 14): the whole study's masks and model maps, for the MPR and 3D views -----
+  'annotations.volume': op(
+    z.object({ studyId: id, ...viewer }).strict(),
+    z.object({
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      depth: z.number().int().positive(),
+      /** Each visible rater's current masks, slice by slice (bit-packed like annotations.get); empty slices absent. */
+      raters: z.array(z.object({ raterId: id, raterName: z.string(), slices: z.array(z.object({ sliceIndex, mask: bytes })) })),
+      hidden: z.number().int().nonnegative(),
+    }),
+    { method: 'POST', path: '/annotations/volume' },
+  ),
+  'triage.volume': op(
+    studyRef,
+    z
+      .object({
+        runId: id,
+        /** The model's grid, which may be coarser than the slices'. */
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+        slices: z.array(z.object({ sliceIndex, mean: floats, uncertainty: floats })),
+      })
+      .nullable(),
+    { method: 'POST', path: '/triage/volume' },
+  ),
 } as const;
 
 export type Api = typeof api;

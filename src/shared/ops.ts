@@ -27,6 +27,9 @@ export const OP_NAMES = [
   'metrics.slice',
   'metrics.study',
   'export.study',
+  // masks in every view (issue 14)
+  'annotations.volume',
+  'triage.volume',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

@@ -47,6 +47,7 @@ const STATIC_ACTIONS = {
   'overlay.mean': { label: 'Mean-mask contour on / off', group: 'Overlays', keys: ['O'], scope: 'workspace' },
   'overlay.heat': { label: 'Uncertainty heat map on / off', group: 'Overlays', keys: ['H'], scope: 'workspace' },
   'overlay.raters': { label: "Other raters' masks on / off", group: 'Overlays', keys: ['A'], scope: 'workspace' },
+  'overlay.outline': { label: 'Masks as outlines / filled', group: 'Overlays', keys: ['W'], scope: 'workspace' },
   'sample.next': { label: 'Next model sample', group: 'Overlays', keys: ['G'], scope: 'workspace' },
   'sample.previous': { label: 'Previous model sample', group: 'Overlays', keys: ['Shift+G'], shown: 'Shift + G', scope: 'workspace' },
   'overlay.error': { label: 'Error map on / off', group: 'Overlays', keys: ['X'], scope: 'workspace' },

@@ -1,8 +1,9 @@
 import { tooltip } from '../actions/table';
-import { stepSample, type LayerName, type OverlaySettings } from '../state/overlays';
+import { stepSample, toggleRater, type LayerName, type OverlaySettings } from '../state/overlays';
 import { heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
+  raterId: number;
   name: string;
   colour: Rgb;
 }
@@ -62,6 +63,9 @@ export function OverlayPanel(p: OverlayPanelProps) {
   return (
     <section className="panel overlays" data-testid="overlay-panel">
       <h2>Overlays</h2>
+      <label className="check" title={tooltip('overlay.outline')}>
+        <input type="checkbox" checked={s.outline} onChange={() => p.onChange({ ...s, outline: !s.outline })} data-testid="overlay-outline" /> Masks as outlines
+      </label>
       <LayerRow name="own" label="My mask" p={p} testId="own" />
       <ul className="legend">
         <li>
@@ -71,8 +75,11 @@ export function OverlayPanel(p: OverlayPanelProps) {
       <LayerRow name="raters" label="Other raters" p={p} testId="raters" />
       <ul className="legend">
         {p.raters.map((r) => (
-          <li key={r.name}>
-            <span className="swatch" style={{ background: rgbCss(r.colour) }} /> {r.name}
+          <li key={r.raterId}>
+            <label className="check">
+              <input type="checkbox" checked={!s.hiddenRaters.includes(r.raterId)} onChange={() => p.onChange(toggleRater(s, r.raterId))} data-testid="rater-toggle" data-rater={r.name} />
+              <span className="swatch" style={{ background: rgbCss(r.colour) }} /> {r.name}
+            </label>
           </li>
         ))}
         {p.hidden > 0 && (

@@ -2,6 +2,9 @@
  * Overlays are drawn into small canvases at their own resolution (image or model grid) and stretched over the
  * slice by the view, so an overlay costs one pass over its pixels when it changes and nothing when the view moves.
  */
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
+import vtkColorMaps from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction/ColorMaps';
+
 export type Rgb = [number, number, number];
 
 function canvasOf(width: number, height: number, fill: (px: Uint8ClampedArray) => void): HTMLCanvasElement {
@@ -51,22 +54,25 @@ export function contourCanvas(soft: ArrayLike<number>, width: number, height: nu
   });
 }
 
-/** Stops of a perceptual "inferno"-like ramp, dark to bright. */
-const HEAT_STOPS: Rgb[] = [
-  [0, 0, 4],
-  [87, 16, 110],
-  [188, 55, 84],
-  [249, 142, 9],
-  [252, 255, 164],
-];
+/** The heat ramp of every view: matplotlib's perceptual "inferno", from vtk.js's colour map presets. */
+export const HEAT_PRESET = 'Inferno (matplotlib)';
+
+/** A vtk.js colour transfer function of the heat ramp over [0, max]: the vtk views use it as it is. */
+export function heatTransfer(max: number): vtkColorTransferFunction {
+  const f = vtkColorTransferFunction.newInstance();
+  f.applyColorMap(vtkColorMaps.getPresetByName(HEAT_PRESET));
+  f.setMappingRange(0, max);
+  f.updateRange();
+  return f;
+}
+
+const HEAT_TABLE_SIZE = 256;
+/** The same ramp sampled once, RGB bytes, for the 2-D canvases and the colour bars. */
+const HEAT_TABLE = heatTransfer(1).getUint8Table(0, 1, HEAT_TABLE_SIZE, false);
 
 export function heatColour(t: number): Rgb {
-  const x = Math.min(1, Math.max(0, t)) * (HEAT_STOPS.length - 1);
-  const k = Math.min(HEAT_STOPS.length - 2, Math.floor(x));
-  const f = x - k;
-  const a = HEAT_STOPS[k];
-  const b = HEAT_STOPS[k + 1];
-  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+  const k = Math.round(Math.min(1, Math.max(0, t)) * (HEAT_TABLE_SIZE - 1)) * 3;
+  return [HEAT_TABLE[k], HEAT_TABLE[k + 1], HEAT_TABLE[k + 2]];
 }
 
 /** A heat map of a non-negative map scaled to [0, max]; zero stays transparent so the anatomy shows through. */
@@ -94,7 +100,8 @@ export function maxOf(map: ArrayLike<number>): number {
 
 /** A CSS gradient of the heat ramp for colour bars. */
 export function heatGradientCss(): string {
-  return `linear-gradient(to top, ${HEAT_STOPS.map((c, i) => `rgb(${c.join(',')}) ${(i / (HEAT_STOPS.length - 1)) * 100}%`).join(', ')})`;
+  const stops = Array.from({ length: 9 }, (_, i) => `${rgbCss(heatColour(i / 8))} ${(i / 8) * 100}%`);
+  return `linear-gradient(to top, ${stops.join(', ')})`;
 }
 
 /** Distinct colours for raters: own mask yellow; others from a palette readable on grey CT. */
@@ -107,6 +114,12 @@ export const RATER_COLOURS: Rgb[] = [
   [180, 140, 255],
   [60, 240, 210],
 ];
+/** Each rater keeps one colour in every view and on every slice. */
+export function raterColour(raterId: number): Rgb {
+  return RATER_COLOURS[raterId % RATER_COLOURS.length];
+}
 export const MEAN_COLOUR: Rgb = [255, 60, 60];
 export const SAMPLE_COLOUR: Rgb = [255, 255, 255];
-export const rgbCss = (c: Rgb) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+export function rgbCss(c: Rgb): string {
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { resampleNearest, unpackMask } from '../../shared/masks';
 import { errorMap, majorityVote } from '../../shared/metrics';
-import { contourCanvas, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, RATER_COLOURS, SAMPLE_COLOUR } from '../overlays/paint';
+import { contourCanvas, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, raterColour, SAMPLE_COLOUR } from '../overlays/paint';
 import type { OverlayLayer } from '../views/SliceView';
 import type { EditorState } from './editor';
 import type { SliceResult } from './model';
@@ -12,6 +12,7 @@ import type { OverlaySettings } from './overlays';
  * the model's mean contour and the reader's own mask, each as the overlay settings say.
  */
 export function useOverlayLayers(result: SliceResult | null, ed: EditorState, overlays: OverlaySettings) {
+  const { outline } = overlays;
   const model = useMemo(() => {
     if (!result) return null;
     const n = result.width * result.height;
@@ -42,25 +43,25 @@ export function useOverlayLayers(result: SliceResult | null, ed: EditorState, ov
 
   const sampleLayer = useMemo(() => {
     if (!result || !model?.samples.length) return null;
-    return maskCanvas(model.samples[Math.min(overlays.sample.index, model.samples.length - 1)], result.width, result.height, SAMPLE_COLOUR, 60);
-  }, [result, model, overlays.sample.index]);
+    return maskCanvas(model.samples[Math.min(overlays.sample.index, model.samples.length - 1)], result.width, result.height, SAMPLE_COLOUR, outline ? 0 : 60);
+  }, [result, model, overlays.sample.index, outline]);
 
-  const raterLegend = useMemo(() => ed.others.map((o, idx) => ({ name: o.raterName, colour: RATER_COLOURS[idx % RATER_COLOURS.length] })), [ed.others]);
+  const raterLegend = useMemo(() => ed.others.map((o) => ({ raterId: o.raterId, name: o.raterName, colour: raterColour(o.raterId) })), [ed.others]);
   const otherLayers = useMemo(
-    () => ed.others.map((o, idx) => ({ key: `rater-${o.raterId}`, canvas: maskCanvas(o.pixels, ed.width, ed.height, RATER_COLOURS[idx % RATER_COLOURS.length], 40) })),
-    [ed.others, ed.width, ed.height],
+    () => ed.others.map((o) => ({ raterId: o.raterId, key: `rater-${o.raterId}`, canvas: maskCanvas(o.pixels, ed.width, ed.height, raterColour(o.raterId), outline ? 0 : 40) })),
+    [ed.others, ed.width, ed.height, outline],
   );
   const ownLayer = useMemo(
-    () => (ed.mask ? maskCanvas(ed.mask, ed.width, ed.height, OWN_COLOUR, 110) : null),
+    () => (ed.mask ? maskCanvas(ed.mask, ed.width, ed.height, OWN_COLOUR, outline ? 0 : 110) : null),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- ed.version marks in-place edits
-    [ed.mask, ed.version, ed.width, ed.height],
+    [ed.mask, ed.version, ed.width, ed.height, outline],
   );
 
   const layers: OverlayLayer[] = [];
   if (modelLayers && overlays.heat.on) layers.push({ key: 'heat', canvas: modelLayers.heat, opacity: overlays.heat.opacity });
   if (errorLayer && overlays.error.on) layers.push({ key: 'error', canvas: errorLayer.canvas, opacity: overlays.error.opacity });
   if (sampleLayer && overlays.sample.on) layers.push({ key: 'sample', canvas: sampleLayer, opacity: overlays.sample.opacity });
-  if (overlays.raters.on) for (const l of otherLayers) layers.push({ ...l, opacity: overlays.raters.opacity });
+  if (overlays.raters.on) for (const l of otherLayers) if (!overlays.hiddenRaters.includes(l.raterId)) layers.push({ ...l, opacity: overlays.raters.opacity });
   if (modelLayers && overlays.mean.on) layers.push({ key: 'mean', canvas: modelLayers.mean, opacity: overlays.mean.opacity });
   if (ownLayer && overlays.own.on) layers.push({ key: 'own', canvas: ownLayer, opacity: overlays.own.opacity });
 

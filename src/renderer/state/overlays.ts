@@ -10,6 +10,10 @@ export interface OverlaySettings {
   heat: Layer;
   sample: Layer & { index: number };
   error: Layer;
+  /** Masks (own, raters, samples) as outlines only: several raters on a small nodule stay readable. */
+  outline: boolean;
+  /** Raters switched off one by one (ids), under the "Other raters" switch. */
+  hiddenRaters: number[];
 }
 
 export const DEFAULT_OVERLAYS: OverlaySettings = {
@@ -19,9 +23,11 @@ export const DEFAULT_OVERLAYS: OverlaySettings = {
   heat: { on: false, opacity: 0.6 },
   sample: { on: false, opacity: 0.8, index: 0 },
   error: { on: false, opacity: 0.6 },
+  outline: false,
+  hiddenRaters: [],
 };
 
-export type LayerName = keyof OverlaySettings;
+export type LayerName = { [K in keyof OverlaySettings]: OverlaySettings[K] extends Layer ? K : never }[keyof OverlaySettings];
 
 export function toggleLayer(s: OverlaySettings, name: LayerName): OverlaySettings {
   return { ...s, [name]: { ...s[name], on: !s[name].on } };
@@ -31,4 +37,9 @@ export function toggleLayer(s: OverlaySettings, name: LayerName): OverlaySetting
 export function stepSample(s: OverlaySettings, delta: number, count: number): OverlaySettings {
   if (!count) return s;
   return { ...s, sample: { ...s.sample, on: true, index: (s.sample.index + delta + count) % count } };
+}
+
+export function toggleRater(s: OverlaySettings, raterId: number): OverlaySettings {
+  const hidden = s.hiddenRaters.includes(raterId) ? s.hiddenRaters.filter((id) => id !== raterId) : [...s.hiddenRaters, raterId];
+  return { ...s, hiddenRaters: hidden };
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Window } from '../../shared/volume';
 import type { OpenStudy } from '../state/study';
+import type { VtkLayer } from './overlayActors';
 import { PlaneView } from './PlaneView';
 import { VolumeView } from './VolumeView';
 
@@ -8,7 +9,18 @@ import { VolumeView } from './VolumeView';
 export const MIN_SLICES_FOR_3D = 16;
 
 /** Axial (the editing view) beside coronal, sagittal and a 3D rendering, all from one vtk image. */
-export function MprView({ study, slice, window, axial, onSlice }: { study: OpenStudy; slice: number; window: Window; axial: ReactNode; onSlice(k: number): void }) {
+export interface MprViewProps {
+  study: OpenStudy;
+  slice: number;
+  window: Window;
+  /** The axial editing view, as the workspace made it. */
+  axial: ReactNode;
+  /** Masks and maps over the whole study for the coronal, sagittal and 3D views. */
+  overlays: readonly VtkLayer[];
+  onSlice(k: number): void;
+}
+
+export function MprView({ study, slice, window, axial, overlays, onSlice }: MprViewProps) {
   const { volume, image, detail } = study;
   if (volume.dims[2] < MIN_SLICES_FOR_3D) {
     return (
@@ -18,12 +30,12 @@ export function MprView({ study, slice, window, axial, onSlice }: { study: OpenS
       </div>
     );
   }
-  const common = { volume, image, direction: detail.geometry.direction, window, slice, onSlice };
+  const common = { volume, image, direction: detail.geometry.direction, window, slice, overlays, onSlice };
   return (
     <div className="mpr" data-testid="mpr-view">
       <div className="mpr-cell">{axial}</div>
       <div className="mpr-cell">
-        <VolumeView image={image} direction={detail.geometry.direction} intensity={detail.intensity} window={window} />
+        <VolumeView image={image} direction={detail.geometry.direction} intensity={detail.intensity} window={window} overlays={overlays} />
       </div>
       <div className="mpr-cell">
         <PlaneView plane="coronal" {...common} />

@@ -1,11 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { Geometry, Window } from '../../shared/volume';
-import { createImageSliceScene, type ImageSliceScene } from './vtkScene';
+import { createImageSliceScene, useVtkScene } from './vtkScene';
 import { axisSigns, cross, labelsFor, type Vec3 } from './orientation';
+import { PlaneOverlays, type VtkLayer } from './overlayActors';
 import type { DisplayVolume } from './vtkImage';
-
 
 export interface PlaneViewProps {
   plane: 'coronal' | 'sagittal';
@@ -15,6 +15,8 @@ export interface PlaneViewProps {
   window: Window;
   /** The axial slice shown in the main view, drawn as a line; clicking moves it. */
   slice: number;
+  /** Masks and maps over the whole study, drawn on the plane. */
+  overlays: readonly VtkLayer[];
   onSlice(k: number): void;
 }
 
@@ -24,9 +26,22 @@ export interface PlaneViewProps {
  */
 export function PlaneView(p: PlaneViewProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const sceneRef = useRef<ImageSliceScene | null>(null);
   const [fit, setFit] = useState<{ scale: number; height: number; zc: number; down: number } | null>(null);
   const latest = useRef(p);
+  // A resize re-renders, and every render lays the plane out again.
+  const [, resized] = useReducer((n: number) => n + 1, 0);
+  const sceneRef = useVtkScene(ref, (container) => {
+    const base = createImageSliceScene(container, resized);
+    const overlays = new PlaneOverlays(base.scene.renderer, p.plane === 'coronal' ? SlicingMode.J : SlicingMode.I, p.plane === 'coronal' ? 1 : 0);
+    return {
+      ...base,
+      overlays,
+      dispose: () => {
+        overlays.dispose();
+        base.dispose();
+      },
+    };
+  });
 
   const [nx, ny, nz] = p.volume.dims;
   const [sx, sy, sz] = p.volume.spacing;
@@ -56,6 +71,8 @@ export function PlaneView(p: PlaneViewProps) {
     const prop = s.actor.getProperty();
     prop.setColorWindow(pp.window.width);
     prop.setColorLevel(pp.window.level);
+    const axis = pp.plane === 'coronal' ? 1 : 0;
+    s.overlays.update(pp.overlays, Math.floor(pp.volume.dims[axis] / 2) * pp.volume.spacing[axis]);
     s.scene.render();
     setFit((f) => (f && f.scale === scale && f.height === height ? f : { scale, height, zc: centre[2], down: -up }));
   }
@@ -65,16 +82,6 @@ export function PlaneView(p: PlaneViewProps) {
     layout();
   });
 
-  useEffect(() => {
-    const container = ref.current!;
-    const s = createImageSliceScene(container, () => layout());
-    sceneRef.current = s;
-    return () => {
-      s.dispose();
-      sceneRef.current = null;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- one scene per component
-  }, []);
 
   useEffect(() => {
     const s = sceneRef.current;
@@ -98,6 +105,7 @@ export function PlaneView(p: PlaneViewProps) {
     <div
       className="plane-view"
       data-testid={`plane-${p.plane}`}
+      data-overlays={p.overlays.length}
       onClick={(e) => {
         if (!fit) return;
         const y = e.clientY - e.currentTarget.getBoundingClientRect().top;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import type { Window } from '../../shared/volume';
-import { createImageSliceScene, type ImageSliceScene } from './vtkScene';
+import { createImageSliceScene, useVtkScene } from './vtkScene';
 import { imageToScreenMatrix, pixelsPerMm, screenToImage, viewCentreWorld, zoomAbout, type SliceFrame, type ViewTransform } from './viewport';
 import { cross, type Vec3 } from './orientation';
 import type { DisplayVolume } from './vtkImage';
@@ -49,10 +49,21 @@ export function SliceView(props: SliceViewProps) {
   const vtkRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const latest = useRef(props);
-  const sceneRef = useRef<ImageSliceScene | null>(null);
   const frameRef = useRef(0);
   const cursorRef = useRef<{ x: number; y: number } | null>(null);
   const dragRef = useRef<Drag>(null);
+  const sceneRef = useVtkScene(vtkRef, (container) => {
+    const s = createImageSliceScene(container, () => requestDraw());
+    s.mapper.setSlicingMode(SlicingMode.K);
+    return {
+      ...s,
+      dispose: () => {
+        if (frameRef.current) cancelAnimationFrame(frameRef.current);
+        frameRef.current = 0;
+        s.dispose();
+      },
+    };
+  });
   const [readout, setReadout] = useState<string>('');
 
   useEffect(() => {
@@ -136,20 +147,6 @@ export function SliceView(props: SliceViewProps) {
     }
   }
 
-  useEffect(() => {
-    const container = vtkRef.current;
-    if (!container) return;
-    const s = createImageSliceScene(container, () => requestDraw());
-    s.mapper.setSlicingMode(SlicingMode.K);
-    sceneRef.current = s;
-    return () => {
-      if (frameRef.current) cancelAnimationFrame(frameRef.current);
-      frameRef.current = 0;
-      s.dispose();
-      sceneRef.current = null;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- one vtk scene for the component's lifetime
-  }, []);
 
   useEffect(() => {
     const s = sceneRef.current;
@@ -241,6 +238,7 @@ export function SliceView(props: SliceViewProps) {
     };
     host.addEventListener('wheel', onWheel, { passive: false });
     return () => host.removeEventListener('wheel', onWheel);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one listener; it reads the latest props and scene by ref
   }, []);
 
   const { labels } = props;

@@ -1,3 +1,4 @@
+import { useEffect, useRef, type DependencyList, type RefObject } from 'react';
 import '@kitware/vtk.js/Rendering/Profiles/Geometry';
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
 import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
@@ -84,4 +85,22 @@ export function createImageSliceScene(container: HTMLElement, onResize: () => vo
       scene.dispose();
     },
   };
+}
+
+/**
+ * A vtk scene for a component: created in the container on mount (and again when `deps` change), disposed on
+ * unmount. `create` is read when the scene is made, so it may close over the component's latest props by ref.
+ */
+export function useVtkScene<T extends { dispose(): void }>(container: RefObject<HTMLElement | null>, create: (el: HTMLElement) => T, deps: DependencyList = []): RefObject<T | null> {
+  const scene = useRef<T | null>(null);
+  useEffect(() => {
+    const s = create(container.current!);
+    scene.current = s;
+    return () => {
+      s.dispose();
+      scene.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the scene lives as long as `deps` stay the same
+  }, deps);
+  return scene;
 }
