@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { calibrationMetrics } from '../../shared/metrics';
+import { calibrationMetrics, type CalibrationMetrics } from '../../shared/metrics';
 import { REPO_ROOT } from '../testing/paths';
 import { bayesDenoiser } from './fixtures/bayes-denoiser';
 import { Rng } from './rng';
@@ -54,11 +54,12 @@ describe('sampler parity fixture', () => {
 });
 
 describe('metrics parity fixture', () => {
-  const metrics = read('metrics-parity.json') as { cases: { samples: number[][]; raters: number[][]; expected: Record<string, number | null> }[] };
+  const metrics = read('metrics-parity.json') as { cases: { samples: number[][]; raters: number[][]; expected: CalibrationMetrics }[] };
   test.each(metrics.cases.map((c, i) => [i, c] as const))('case %i: the workstation metrics give the recorded values', (_, c) => {
     const r = calibrationMetrics(c.samples.map((m) => Uint8Array.from(m)), c.raters.map((m) => Uint8Array.from(m)));
-    for (const [name, want] of Object.entries(c.expected)) {
-      const got = r[name as keyof typeof c.expected];
+    for (const name of Object.keys(c.expected) as (keyof CalibrationMetrics)[]) {
+      const want = c.expected[name];
+      const got = r[name];
       if (want === null) expect(got).toBeNull();
       else expect(got).toBeCloseTo(want, 12);
     }
@@ -75,7 +76,12 @@ describe("the card's mask block", () => {
     const masks = await sampleMasks(bayesDenoiser(schedule, range), image, schedule, { sampler: name, steps: 50, samples: 16, seed: 3, eta: 0 }, range, 0);
     let left = 0;
     let right = 0;
-    for (const m of masks) for (let i = 0; i < m.length; i++) if (m[i]) (i % SIZE < SIZE / 2 ? left++ : right++);
+    for (const m of masks)
+      for (let i = 0; i < m.length; i++) {
+        if (!m[i]) continue;
+        if (i % SIZE < SIZE / 2) left++;
+        else right++;
+      }
     const half = (masks.length * SIZE * SIZE) / 2;
     expect(Math.abs(left / half - 0.9)).toBeLessThan(0.04);
     expect(Math.abs(right / half - 0.1)).toBeLessThan(0.04);
