@@ -100,7 +100,9 @@ def lr_at(it: int, peak: float, warmup: int, total: int) -> float:
 
 
 def _half(sd: dict, dtype) -> dict:
-    return {k: (v.to(dtype) if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in sd.items()}
+    """Floating tensors in `dtype`; Adam's step counter stays exact (bf16 holds integers only up to 256)."""
+    return {k: (v.to(dtype) if torch.is_tensor(v) and v.is_floating_point() and k != "step" else v)
+            for k, v in sd.items()}
 
 
 def _float(sd: dict) -> dict:
@@ -271,13 +273,19 @@ class TrainLoop:
 
     # ---- the loop ---------------------------------------------------------------------------------------
     def run(self) -> None:
-        s = self.sitting
         self.run_dir.mkdir(parents=True, exist_ok=True)
 
         def on_term(signum, frame):  # SIGTERM/SIGINT: finish the iteration, write the checkpoints, exit
             self.stop_requested = True
-        signal.signal(signal.SIGTERM, on_term)
-        signal.signal(signal.SIGINT, on_term)
+        previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._loop()
+        finally:  # the caller's handlers again (a test process must stay killable)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self) -> None:
+        s = self.sitting
         start, start_it = time.time(), self.it
         print(f"run {self.run_dir}: {json.dumps(asdict(self.opts))}\nunet {count_parameters(self.unet)} params; "
               f"{torch.get_num_threads()} threads; data {self.ds.split_summary()}", flush=True)
