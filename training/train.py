@@ -70,7 +70,7 @@ def main(argv=None):
     compact = a.compact or (a.resume if ck and ck.get("compact") else None)
     sitting = Sitting(minutes=a.minutes, threads=a.threads, val_every=a.val_every, ckpt_min=a.ckpt_min,
                       log_every=a.log_every, compact=compact, export_id=a.export_id, hardware=hardware)
-    loop = TrainLoop(opts, sitting)
+    loop = TrainLoop(opts, sitting, resuming=ck is not None)
     if ck:
         loop.load(ck)
         print(f"resumed {a.resume} at iteration {loop.it} ({loop.samples_seen} samples seen)", flush=True)

@@ -110,7 +110,7 @@ def _float(sd: dict) -> dict:
 
 
 class TrainLoop:
-    def __init__(self, opts: TrainOptions, sitting: Sitting = None, ds: LIDC = None):
+    def __init__(self, opts: TrainOptions, sitting: Sitting = None, ds: LIDC = None, resuming: bool = False):
         self.opts = opts.resolved()
         self.sitting = sitting or Sitting()
         cfg = CONFIGS[self.opts.config]
@@ -125,9 +125,11 @@ class TrainLoop:
         self.unet = UNet(UNetConfig(**cfg["unet"]))
         ccfg = CalibConfig(**cfg["calib"])
         self.model_net, self.calib_net = UncertaintyModelingNet(ccfg), UncertaintyCalibratingNet(ccfg)
-        if self.opts.init_onnx:
+        if self.opts.init_onnx and not resuming:  # a resumed run has its weights in the checkpoint
             from .onnx_weights import unet_from_onnx
-            self.unet.load_state_dict(unet_from_onnx(Path(self.opts.init_onnx), self.unet.cfg).state_dict())
+            init = Path(self.opts.init_onnx)
+            init = init if init.is_absolute() or init.exists() else ROOT / init
+            self.unet.load_state_dict(unet_from_onnx(init, self.unet.cfg).state_dict())
         self.params = list(self.unet.parameters())
         if self.opts.step_uc:  # Algorithm 1: phi and psi are optimised together with the U-Net
             self.params += list(self.model_net.parameters()) + list(self.calib_net.parameters())
