@@ -4,17 +4,14 @@ CalDiff training iteration (Step-UC + Seq-UC S=2, batch 16).
 
   /usr/bin/python3 training/bench.py
 """
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from caldiff.calibration_nets import CalibConfig, UncertaintyModelingNet, UncertaintyCalibratingNet  # noqa
-from caldiff.losses import LossFlags, training_losses  # noqa
-from caldiff.schedule import LinearSchedule  # noqa
-from caldiff.unet import UNet, UNetConfig, count_parameters  # noqa
+from caldiff.calibration_nets import CalibConfig, UncertaintyModelingNet, UncertaintyCalibratingNet
+from caldiff.losses import LossFlags, training_losses
+from caldiff.schedule import LinearSchedule
+from caldiff.unet import UNet, UNetConfig, count_parameters
 
 SIZES = {
     "p1-b16 (full-res, 4 levels)": UNetConfig(base=16, mults=(1, 2, 4, 4), blocks=1, attn_levels=(3,), patch=1),

@@ -1,101 +1,93 @@
-"""Validate a trained CalDiff model with the paper's protocol: N samples per slice (16), SNCC, Dmax,
-CI and GED (= GED^2, see README) on the validation split.
+"""Validate a CalDiff model as it ships: the card's sampler (respaced DDPM, K steps), 16 samples per slice, on the
+fixed list training/splits/val<N>.txt (or the whole validation split), with the four metrics and the presence
+indicators; per-slice rows go to the JSON so that two models can be compared slice by slice (--against).
 
-  /usr/bin/python3 training/evaluate.py --run training/runs/caldiff-cpu --limit 200 --steps 10 \
-      --out training/runs/caldiff-cpu/eval.json
-
---limit N takes the first N slices of a fixed seeded permutation of the validation slices (a random but
-reproducible subset, not the first patients).
+  /usr/bin/python3 training/evaluate.py --onnx models/caldiff-lidc-cpu-v1.onnx --out shipped.json
+  /usr/bin/python3 training/evaluate.py --checkpoint training/runs/NAME/last.pt --out arm.json --against shipped.json
+  /usr/bin/python3 training/evaluate.py --onnx models/caldiff-lidc-cpu-v1.onnx --all --out full.json   # 1,328 slices
 """
 import argparse
-import csv
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from caldiff.data import LIDC  # noqa: E402
-from caldiff.metrics import all_metrics, aggregate  # noqa: E402
-from caldiff.sampling import ddim_sample, ddpm_sample  # noqa: E402
-from caldiff.schedule import LinearSchedule  # noqa: E402
-from export_onnx import load_unet_from_checkpoint  # noqa: E402
+from caldiff import validation
+from caldiff.data import LIDC
+from caldiff.onnx_weights import reference_error, unet_from_onnx
+from caldiff.parameterisation import EpsContract
+from caldiff.sampling import MaskRange
+from caldiff.train_loop import CONFIGS
+from caldiff.unet import UNetConfig
+from export_onnx import load_unet_from_checkpoint
+
+METRICS = ("sncc", "dmax", "ci", "ged")
 
 
-def val_order(ds: LIDC, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).permutation(ds.val_idx)
+def load_model(args):
+    """-> (model as the app sees it, mask range, description)."""
+    if args.onnx:
+        card = json.loads(Path(args.onnx).with_suffix(".json").read_text())
+        unet = unet_from_onnx(Path(args.onnx), UNetConfig(**CONFIGS[card["training"]["config"]]["unet"]))
+        err = reference_error(unet, Path(args.onnx).with_suffix(".reference.json"))
+        if err > card["parityTolerance"]:
+            raise SystemExit(f"{args.onnx}: weights read back differ from the reference outputs by {err:.2e}")
+        m = card["mask"]
+        mask = MaskRange(m["low"], m["high"], m["threshold"])
+        return EpsContract(unet, "eps", mask).eval(), mask, f"{card['id']} (ONNX weights, reference error {err:.1e})"
+    model, ck = load_unet_from_checkpoint(Path(args.checkpoint))
+    return model, model.mask, f"{args.checkpoint} (EMA, iteration {ck['iteration']}, " \
+                              f"{ck['iteration'] * ck['options']['batch'] if 'options' in ck else '?'} samples)"
 
 
-def evaluate(unet, ds, idx, samples=16, steps=10, sampler="ddim", seed=0, chunk=2, progress=True):
-    sched = LinearSchedule()
-    rows, t0 = [], time.time()
-    for a in range(0, len(idx), chunk):
-        sel = idx[a:a + chunk]
-        img = torch.from_numpy(ds.images[sel].astype(np.float32) / 255.0)[:, None]
-        if sampler == "ddim":
-            s = ddim_sample(unet, sched, img, samples, steps, seed=seed + int(a))
-        else:
-            s = ddpm_sample(unet, sched, img, samples, seed=seed + int(a))
-        s = s.numpy()
-        for j, i in enumerate(sel):
-            r = all_metrics(s[j], ds.masks[i])
-            r.update({"index": int(i), "patient": ds.meta[i][0], "nodule": ds.meta[i][1], "slice": ds.meta[i][2]})
-            rows.append(r)
-        if progress and (a // chunk) % 10 == 0:
-            print(f"{a + len(sel)}/{len(idx)} slices, {time.time() - t0:.0f}s", flush=True)
-    return rows, time.time() - t0
+def compare(rows_a, rows_b) -> dict:
+    out = {k: validation.paired(rows_a, rows_b, k) for k in METRICS}
+    # presence: per-slice empty-sample count against the ideal 16 (4 - n) / 4, absolute error (lower is better)
+    def pres_err(rows):
+        return [{"e": abs(r["empty_samples"] - 16 * (4 - r["raters_marked"]) / 4)} for r in rows]
+    out["presenceError"] = validation.paired(pres_err(rows_a), pres_err(rows_b), "e")
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--checkpoint", default="best.pt")
-    ap.add_argument("--limit", type=int, default=None)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--onnx", help="a shipped export (its card and reference beside it)")
+    src.add_argument("--checkpoint", help="a training checkpoint (last.pt, best.pt or a compact one)")
+    ap.add_argument("--slices", type=int, default=96, help="size of the fixed list training/splits/val<N>.txt")
+    ap.add_argument("--all", action="store_true", help="every validation slice instead")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim")
+    ap.add_argument("--sampler", choices=["ddpm", "ddim"], default="ddpm")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", default=None, help="JSON summary (includes the card's 'validation' object)")
-    ap.add_argument("--csv", default=None, help="per-slice CSV")
+    ap.add_argument("--out", required=True, help="JSON: aggregate, presence, per-slice rows")
+    ap.add_argument("--against", default=None, help="an earlier --out on the same slices: paired differences")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    unet, ck = load_unet_from_checkpoint(Path(args.run) / args.checkpoint)
+    model, mask, what = load_model(args)
     ds = LIDC(write_splits=False)
-    idx = val_order(ds)
-    if args.limit:
-        idx = idx[:args.limit]
-    rows, secs = evaluate(unet, ds, idx, args.samples, args.steps, args.sampler, args.seed)
-    keys = ["sncc", "dmax", "sc", "da", "ci", "ged"]
-    agg = aggregate([{k: r[k] for k in keys} for r in rows])
-    for k in keys:
-        a = agg[k]
-        print(f"{k:5s} mean={a['mean']} std={a['std']} n={a['n']} undefined={a['undefined']}")
-    steps = args.steps if args.sampler == "ddim" else 1000
-    card_val = {"slices": len(idx), "samples": args.samples, "steps": steps, "sampler": args.sampler,
-                "sncc": agg["sncc"]["mean"], "dmax": agg["dmax"]["mean"], "ci": agg["ci"]["mean"],
-                "ged": agg["ged"]["mean"],
-                "notes": (f"{len(idx)} of {len(ds.val_idx)} validation slices (seeded permutation of the "
-                          f"patient-level validation split, {len(ds.val_patients)} patients), EMA weights at "
-                          f"iteration {ck['iteration']}; ged = GED^2 (d = 1 - IoU, self-pairs included); "
-                          f"means over defined values: sncc n={agg['sncc']['n']}, ci n={agg['ci']['n']}; "
-                          f"std: sncc {agg['sncc']['std']:.3f}, dmax {agg['dmax']['std']:.3f}, "
-                          f"ci {agg['ci']['std']:.3f}, ged {agg['ged']['std']:.3f}; seed {args.seed}; "
-                          f"{secs:.0f} s on {torch.get_num_threads()} CPU threads")}
-    summary = {"card_validation": card_val, "aggregate": agg, "seconds": secs, "iteration": ck["iteration"],
-               "args": vars(args)}
-    print(json.dumps(card_val, indent=2))
-    if args.out:
-        Path(args.out).write_text(json.dumps(summary, indent=2))
-    if args.csv:
-        with open(args.csv, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=["index", "patient", "nodule", "slice"] + keys)
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: r[k] for k in w.fieldnames})
+    idx = np.asarray(ds.val_idx) if args.all else validation.fixed_slices(ds, args.slices)
+    t0 = time.time()
+    def progress(done, total):
+        if done % 8 == 0 or done == total:
+            print(f"{done}/{total} slices, {time.time() - t0:.0f} s", flush=True)
+    res = validation.validate(model, ds, idx, mask, args.samples, args.steps, args.seed, sampler=args.sampler,
+                              progress=progress)
+    secs = time.time() - t0
+    out = {"model": what, "slices": int(len(idx)), "list": "all" if args.all else f"training/splits/val{args.slices}.txt",
+           "samples": args.samples, "steps": args.steps, "sampler": args.sampler, "seed": args.seed,
+           "seconds": round(secs, 1), "threads": torch.get_num_threads(), "summary": validation.summary_line(res),
+           "aggregate": res["aggregate"], "presence": res["presence"], "rows": res["rows"]}
+    if args.against:
+        base = json.loads(Path(args.against).read_text())
+        out["against"] = {"model": base["model"], "paired": compare(base["rows"], res["rows"])}
+    Path(args.out).write_text(json.dumps(out, indent=1))
+    print(json.dumps({k: out[k] for k in ("model", "slices", "seconds", "summary")}, indent=1))
+    if args.against:
+        print(json.dumps(out["against"], indent=1))
 
 
 if __name__ == "__main__":

@@ -5,20 +5,19 @@ reference outputs for the app's parity test.
 """
 import argparse
 import base64
-import datetime
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import onnx
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from caldiff.schedule import LinearSchedule  # noqa: E402
-from caldiff.unet import UNet, UNetConfig, count_parameters  # noqa: E402
+from caldiff.parameterisation import EpsContract
+from caldiff.sampling import MASK_RANGES, ZERO_ONE, MaskRange
+from caldiff.schedule import LinearSchedule
+from caldiff.unet import UNet, UNetConfig, count_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -33,7 +32,7 @@ CITATION = ("Wang et al., CalDiff: calibrating uncertainty and accessing reliabi
 LICENSE = "Apache-2.0 (weights and code); trained on LIDC-IDRI, CC BY 3.0 (cite the database)"
 
 
-def export_unet_onnx(unet: UNet, path: Path, size: int = 128) -> None:
+def export_unet_onnx(unet, path: Path, size: int = 128) -> None:
     unet = unet.eval()
     img = torch.rand(2, 1, size, size)
     x = torch.randn(2, 1, size, size)
@@ -72,7 +71,7 @@ def _b64(a: np.ndarray) -> dict:
     return {"dims": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
-def reference_inputs(ds=None, seed: int = 1234):
+def reference_inputs(ds=None, seed: int = 1234, mask: MaskRange = ZERO_ONE):
     """Fixed inputs: a real validation image and x_t = q_sample(real rater mask, t=[10, 700])."""
     sched = LinearSchedule()
     if ds is None:
@@ -82,7 +81,7 @@ def reference_inputs(ds=None, seed: int = 1234):
     areas = ds.masks[ds.val_idx].reshape(len(ds.val_idx), 4, -1).max(1).sum(1)
     i = int(ds.val_idx[int(np.argmax(areas))])
     img = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None].repeat(2, 1, 1, 1)
-    m = torch.from_numpy(ds.masks[i, 0].astype(np.float32))[None, None].repeat(2, 1, 1, 1)
+    m = mask.encode(torch.from_numpy(ds.masks[i, 0].astype(np.float32))[None, None].repeat(2, 1, 1, 1))
     t = torch.tensor([10, 700], dtype=torch.long)
     g = torch.Generator().manual_seed(seed)
     noise = torch.randn(m.shape, generator=g)
@@ -99,26 +98,39 @@ def make_reference(unet: UNet, img, x_t, t, tol: float = PARITY_TOL) -> dict:
             "outputs": {"eps": _b64(eps.numpy()), "v": _b64(v.numpy())}, "tolerance": tol}
 
 
-def make_card(model_id: str, onnx_path: Path, unet: UNet, training: dict, validation: dict,
-              steps: int, sampler: str, ref_src: str) -> dict:
+PREDICTION_NOTES = {
+    "eps": "",
+    "x0": " The network predicts x0; the graph converts it to eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t).",
+    "x0-logit": (" The network predicts the logit of the mask probability, x0 = low + (high - low) sigmoid(logit); "
+                 "the graph converts it to eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t)."),
+    "velocity": (" The network predicts the velocity sqrt(abar_t) eps - sqrt(1 - abar_t) x0; the graph converts it "
+                 "to eps."),
+}
+
+
+def make_card(model_id: str, onnx_path: Path, unet, training: dict, validation: dict,
+              steps: int, sampler: str, ref_src: str, mask: MaskRange = ZERO_ONE, prediction: str = "eps",
+              version: str = "1.0.0") -> dict:
+    lo, hi = f"{mask.low:g}", f"{mask.high:g}"
     return {
         "id": model_id,
         "name": "CalDiff LIDC-IDRI (CPU configuration)" if training.get("config") == "cpu" else "CalDiff LIDC-IDRI",
-        "version": "1.0.0",
+        "version": version,
         "file": f"{model_id}.onnx",
         "sha256": sha256_file(onnx_path),
         "task": "lesion-segmentation",
         "schedule": {"name": "linear", "T": 1000, "betaStart": 0.0001, "betaEnd": 0.02},
         "learnedVariance": True,
-        "mask": {"scale": "0/1", "low": 0, "high": 1, "threshold": 0.5},
+        "mask": {"scale": mask.scale, "low": mask.low, "high": mask.high, "threshold": mask.threshold},
         "input": {"size": [128, 128], "channels": 1, "normalisation": "uint8 windowed CT / 255 -> [0,1]",
                   "pixelSpacingMm": None,
                   "notes": ("LIDC-IDRI 128x128 lung-nodule crops (resampled upstream, spacing unknown), image rows "
                             "top to bottom. t is the 0-indexed timestep 0..999 (0 = least noisy). x_t is the noised "
-                            "0/1 mask: x_t = sqrt(abar_t) x0 + sqrt(1-abar_t) eps. v is Improved DDPM's variance "
-                            "interpolation: log var = (v+1)/2 log beta_t + (1-(v+1)/2) log beta_tilde_t (raw, not "
-                            "clamped). Clip x0 estimates to [0,1] and threshold final masks at 0.5. "
-                            f"Reference outputs: {ref_src}.")},
+                            f"mask at {lo}/{hi} (background {lo}, lesion {hi}): x_t = sqrt(abar_t) x0 + "
+                            "sqrt(1-abar_t) eps. v is Improved DDPM's variance interpolation: log var = (v+1)/2 log "
+                            "beta_t + (1-(v+1)/2) log beta_tilde_t (raw, not clamped). Clip x0 estimates to "
+                            f"[{lo},{hi}] and threshold final masks at {mask.threshold:g}."
+                            f"{PREDICTION_NOTES[prediction]} Reference outputs: {ref_src}.")},
         "io": {"inputs": {"image": [-1, 1, 128, 128], "x_t": [-1, 1, 128, 128], "t": [-1]},
                "outputs": {"eps": [-1, 1, 128, 128], "v": [-1, 1, 128, 128]}, "opset": OPSET},
         "defaults": {"samples": 16, "steps": steps, "sampler": sampler},
@@ -137,20 +149,23 @@ def _atomic_write_text(path: Path, text: str):
     os.replace(tmp, path)
 
 
-def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: int, ds=None,
-            models_dir: Path = MODELS, sampler="ddpm") -> dict:
-    """Export ONNX + card + reference atomically-ish (each file renamed into place; ONNX first)."""
+def publish(unet, model_id: str, training: dict, validation: dict, steps: int, ds=None,
+            models_dir: Path = MODELS, sampler="ddpm", mask: MaskRange = ZERO_ONE, version: str = "1.0.0") -> dict:
+    """Export ONNX + card + reference atomically-ish (each file renamed into place; ONNX first). `unet` is a
+    UNet (eps head) or an EpsContract (any head, converted to eps in the graph)."""
     models_dir.mkdir(parents=True, exist_ok=True)
     unet = unet.eval()
+    prediction = getattr(unet, "prediction", "eps")
     tmp_onnx = models_dir / f".{model_id}.onnx.tmp{os.getpid()}"
     try:
         export_unet_onnx(unet, tmp_onnx)
-        img, x_t, t, src = reference_inputs(ds)
+        img, x_t, t, src = reference_inputs(ds, mask=mask)
         ref = make_reference(unet, img, x_t, t)
         training = {k: training[k] for k in TRAINING_KEYS if k in training}
         training["parameters"] = count_parameters(unet)
         validation = {k: (validation or {}).get(k) for k in VALIDATION_KEYS}  # last.pt carries none yet
-        card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src)
+        card = make_card(model_id, tmp_onnx, unet, training, validation, steps, sampler, src, mask, prediction,
+                         version)
         os.replace(tmp_onnx, models_dir / f"{model_id}.onnx")
     finally:
         tmp_onnx.unlink(missing_ok=True)  # a failed export leaves the shipped files as they were
@@ -159,11 +174,16 @@ def publish(unet: UNet, model_id: str, training: dict, validation: dict, steps: 
     return card
 
 
-def load_unet_from_checkpoint(path: Path, use_ema: bool = True) -> (UNet, dict):
+def load_unet_from_checkpoint(path: Path, use_ema: bool = True):
+    """-> (EpsContract over the checkpoint's U-Net, checkpoint); runs from before the options were stored are
+    eps-predicting at 0/1."""
     ck = torch.load(str(path), map_location="cpu")
     unet = UNet(UNetConfig.from_dict(ck["unet_config"]))
-    unet.load_state_dict(ck["ema"] if use_ema and ck.get("ema") is not None else ck["unet"])
-    return unet.eval(), ck
+    sd = ck["ema"] if use_ema and ck.get("ema") is not None else ck["unet"]
+    unet.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()})
+    opts = ck.get("options", {})
+    model = EpsContract(unet, opts.get("prediction", "eps"), MASK_RANGES[opts.get("mask_scale", "0/1")])
+    return model.eval(), ck
 
 
 def main():
@@ -175,6 +195,7 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="recommended accelerated steps for the card")
     ap.add_argument("--sampler", choices=["ddpm", "ddim"], default="ddpm",
                     help="recommended sampler: respaced ancestral DDPM stays closest to all T steps (docs/benchmarks.md)")
+    ap.add_argument("--version", default="1.0.0")
     args = ap.parse_args()
     torch.set_num_threads(2)
     unet, ck = load_unet_from_checkpoint(Path(args.run) / args.checkpoint)
@@ -183,7 +204,8 @@ def main():
     if args.validation:
         validation = json.load(open(args.validation))["card_validation"]
     steps = args.steps or ck.get("recommended_steps", 20)
-    card = publish(unet, args.id, training, validation, steps, sampler=args.sampler)
+    card = publish(unet, args.id, training, validation, steps, sampler=args.sampler, mask=unet.mask,
+                   version=args.version)
     print(json.dumps(card, indent=2))
 
 

@@ -2,21 +2,30 @@
 
 L = L_Diff + gamma * L_Hier + kappa * L_SA,   L_Diff = L_MSE + lambda * L_VLB
 lambda = 0.001 (Improved DDPM hybrid), gamma = 0.001, kappa = 1.0 (S = 2).
+
+Options beyond the paper (issue 13; defaults are the paper's): the head may predict x0, its logit or the
+velocity instead of eps (parameterisation.py), with the diffusion term then the MSE on x0 / on the velocity or
+the BCE on x0 (`L_BCE`); the masks may be diffused at -1/+1; the term may carry min-SNR-gamma weights (Hang et al.
+2023); timesteps may be drawn favouring t <= t_favour; L_SA may take the paper's form (tau_s weights, 1/S).
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 
-from .schedule import LinearSchedule, normal_kl, binary_discretized_gaussian_log_likelihood
+from .parameterisation import x0_and_eps
+from .sampling import MaskRange, ZERO_ONE
+from .schedule import LinearSchedule, _extract, normal_kl, binary_discretized_gaussian_log_likelihood
 
 LAMBDA_VLB = 0.001
 GAMMA_HIER = 0.001
 KAPPA_SA = 1.0
-# the predicted mask handed to the calibrating net: x0_hat clamped with a margin around {0, 1}
-# so the KL gradient is not cut exactly at the mask values
-X0_HAT_CLAMP = (-0.5, 1.5)
+# the predicted mask handed to the calibrating net: x0_hat clamped with a margin of half the mask range around
+# {low, high} ([-0.5, 1.5] for 0/1 masks) so the KL gradient is not cut exactly at the mask values
+X0_HAT_MARGIN = 0.5
+# with --t-favour T': this share of the timesteps is drawn uniformly from 0..T', the rest from 0..T-1
+T_FAVOUR_SHARE = 0.75
 
 
 def mean_flat(x: torch.Tensor) -> torch.Tensor:
@@ -35,18 +44,69 @@ def L_MSE(eps_hat: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
 # in bits per dimension, with the mean built from stop-grad(eps_hat) so that only v learns from it.
 # L_VLB = T * E_t[L_t] (the unbiased estimate of sum_t L_t); with lambda = 0.001 and T = 1000 the
 # weighted term equals guided-diffusion's `vb * num_timesteps / 1000`.
-def vlb_terms(schedule: LinearSchedule, x0, x_t, t, eps_hat, v) -> torch.Tensor:
+def vlb_terms(schedule: LinearSchedule, x0, x_t, t, eps_hat, v, threshold: float = 0.5) -> torch.Tensor:
     """Per-example L_t in bits/dim (shape [B])."""
     true_mean, _, true_log_var = schedule.q_posterior(x0, x_t, t)
     model_mean, model_log_var, _ = schedule.p_mean_variance(eps_hat.detach(), v, x_t, t, clip=None)
     kl = mean_flat(normal_kl(true_mean, true_log_var, model_mean, model_log_var)) / math.log(2.0)
-    nll = -binary_discretized_gaussian_log_likelihood(x0, model_mean, 0.5 * model_log_var)
+    nll = -binary_discretized_gaussian_log_likelihood(x0, model_mean, 0.5 * model_log_var, threshold)
     nll = mean_flat(nll) / math.log(2.0)
     return torch.where(t == 0, nll, kl)
 
 
-def L_VLB(schedule: LinearSchedule, x0, x_t, t, eps_hat, v) -> torch.Tensor:
-    return schedule.T * vlb_terms(schedule, x0, x_t, t, eps_hat, v).mean()
+def L_VLB(schedule: LinearSchedule, x0, x_t, t, eps_hat, v, threshold: float = 0.5) -> torch.Tensor:
+    return schedule.T * vlb_terms(schedule, x0, x_t, t, eps_hat, v, threshold).mean()
+
+
+# --------------------------------------------------------------------------------------------
+# The diffusion term for each parameterisation, optionally min-SNR-gamma weighted (Hang et al. 2023): in x0
+# units the weight is min(SNR_t, gamma), i.e. min(SNR, gamma) / SNR on the eps loss, min(SNR, gamma) / (SNR + 1)
+# on the velocity loss. SNR_t = abar_t / (1 - abar_t).
+def snr(schedule: LinearSchedule, t: torch.Tensor) -> torch.Tensor:
+    ab = schedule.alphas_cumprod.to(t.device)[t]
+    return ab / (1.0 - ab)
+
+
+def loss_weights(schedule: LinearSchedule, t: torch.Tensor, prediction: str, weighting: str,
+                 gamma: float) -> torch.Tensor:
+    """Per-example weight [B] of the diffusion term."""
+    if weighting == "none":
+        return torch.ones(t.shape[0], device=t.device)
+    if weighting != "min-snr":
+        raise ValueError(f"unknown weighting {weighting!r}")
+    r = snr(schedule, t)
+    w_x0 = r.clamp(max=gamma)
+    if prediction == "eps":
+        return w_x0 / r
+    if prediction == "velocity":
+        return w_x0 / (r + 1.0)
+    return w_x0
+
+
+def diffusion_term(prediction: str, head, x0, x0_hat, noise, x_t, t, schedule: LinearSchedule,
+                   mask: MaskRange) -> torch.Tensor:
+    """Per-example unweighted diffusion loss [B] in the parameterisation's own units."""
+    if prediction == "eps":
+        return mean_flat((head - noise) ** 2)
+    if prediction == "velocity":
+        n = x_t.ndim
+        target = (_extract(schedule.sqrt_alphas_cumprod, t, n) * noise
+                  - _extract(schedule.sqrt_one_minus_alphas_cumprod, t, n) * x0)
+        return mean_flat((head - target) ** 2)
+    if prediction == "x0":
+        return mean_flat((x0_hat - x0) ** 2)
+    target01 = (x0 - mask.low) / (mask.high - mask.low)
+    return mean_flat(torch.nn.functional.binary_cross_entropy_with_logits(head, target01, reduction="none"))
+
+
+def sample_timesteps(T: int, B: int, t_favour: int, device=None, generator=None) -> torch.Tensor:
+    """Uniform over 0..T-1, or with t_favour > 0 a share T_FAVOUR_SHARE drawn uniformly from 0..t_favour."""
+    t = torch.randint(0, T, (B,), device=device, generator=generator)
+    if t_favour:
+        low = torch.randint(0, t_favour + 1, (B,), device=device, generator=generator)
+        pick = torch.rand(B, device=device, generator=generator) < T_FAVOUR_SHARE
+        t = torch.where(pick, low, t)
+    return t
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,15 +133,35 @@ def L_Hier(model_levels: Sequence[Tuple[torch.Tensor, ...]], calib_levels: Seque
 # accumulated estimation gap:  || sum_{s=0}^{S-1} (eps_theta(x_{t-s}, t-s) - eps_{t-s}) ||^2
 # (cross-terms between steps included). eps_{t-s} is the noise that maps x_0 to x_{t-s}.
 # Steps with t - s < 0 do not exist and contribute nothing. For S = 1 this is exactly L_MSE.
+#
+# The paper's own form (--seq-form paper) weights step s by tau_s and divides by S:
+#   (1/S) || sum_s tau_s (eps_theta(x_{t-s}, t-s) - eps_{t-s}) ||^2,  tau_s = c(t-s) / c(t),
+# c(t) = beta_t / (sqrt(alpha_t) sqrt(1 - abar_t)): the factor by which an eps error at step t moves the reverse
+# mean mu_theta(x_t, t), so each step's error enters the gap in the units of the trajectory (tau_0 = 1).
 def L_SA(eps_hats: Sequence[torch.Tensor], eps_trues: Sequence[torch.Tensor],
-         valid: Optional[Sequence[torch.Tensor]] = None) -> torch.Tensor:
+         valid: Optional[Sequence[torch.Tensor]] = None, taus: Optional[Sequence[torch.Tensor]] = None,
+         divide_by_S: bool = False) -> torch.Tensor:
     gap = 0.0
     for s, (eh, et) in enumerate(zip(eps_hats, eps_trues)):
         d = eh - et
         if valid is not None and s > 0:
             d = d * valid[s].reshape(-1, *([1] * (d.ndim - 1))).to(d.dtype)
+        if taus is not None:
+            d = d * taus[s].reshape(-1, *([1] * (d.ndim - 1))).to(d.dtype)
         gap = gap + d
-    return (gap ** 2).mean()
+    out = (gap ** 2).mean()
+    return out / len(eps_hats) if divide_by_S else out
+
+
+def seq_tau(schedule: LinearSchedule, t: torch.Tensor, t_s: torch.Tensor) -> torch.Tensor:
+    """tau_s = c(t - s) / c(t) per example (see L_SA)."""
+    betas = schedule.betas.to(t.device)
+    ab = schedule.alphas_cumprod.to(t.device)
+
+    def c(tt):
+        b = betas[tt]
+        return b / (torch.sqrt(1.0 - b) * torch.sqrt(1.0 - ab[tt]))
+    return c(t_s) / c(t)
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,16 +172,22 @@ class LossFlags:
     lambda_vlb: float = LAMBDA_VLB
     gamma: float = GAMMA_HIER
     kappa: float = KAPPA_SA
+    prediction: str = "eps"  # eps | x0 | x0-logit | velocity (parameterisation.py)
+    mask: MaskRange = ZERO_ONE
+    weighting: str = "none"  # none | min-snr
+    snr_gamma: float = 5.0
+    t_favour: int = 0        # 0 = uniform timesteps
+    seq_form: str = "sum"    # sum (the squared summed error) | paper (tau_s weights, 1/S)
 
 
 def training_losses(unet, schedule: LinearSchedule, image: torch.Tensor, x0: torch.Tensor,
                     flags: LossFlags, model_net=None, calib_net=None,
                     t: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None
                     ) -> Dict[str, torch.Tensor]:
-    """One CalDiff training objective evaluation. image, x0: [B,1,H,W]; x0 in {0, 1}."""
+    """One CalDiff training objective evaluation. image, x0: [B,1,H,W]; x0 in {mask.low, mask.high}."""
     B = x0.shape[0]
     if t is None:
-        t = torch.randint(0, schedule.T, (B,), device=x0.device)
+        t = sample_timesteps(schedule.T, B, flags.t_favour, device=x0.device)
     if noise is None:
         noise = torch.randn_like(x0)
     x_t = schedule.q_sample(x0, t, noise)
@@ -124,24 +210,33 @@ def training_losses(unet, schedule: LinearSchedule, image: torch.Tensor, x0: tor
                 x_cur, t_cur = x_next, t_next
     n = len(xs)
     # one batched U-Net pass over all steps of the trajectory
-    eps_all, v_all = unet(image.repeat(n, 1, 1, 1), torch.cat(xs, 0), torch.cat(ts, 0))
+    x_all, t_all = torch.cat(xs, 0), torch.cat(ts, 0)
+    head_all, v_all = unet(image.repeat(n, 1, 1, 1), x_all, t_all)
+    x0_all, eps_all = x0_and_eps(flags.prediction, head_all, x_all, t_all, schedule, flags.mask)
     eps_hats = list(eps_all.chunk(n, 0))
-    eps_hat, v = eps_hats[0], v_all[:B]
+    eps_hat, v, head, x0_hat = eps_hats[0], v_all[:B], head_all[:B], x0_all[:B]
 
     out = {}
-    out["L_MSE"] = L_MSE(eps_hat, noise)
-    out["L_VLB"] = L_VLB(schedule, x0, x_t, t, eps_hat, v)
-    out["L_Diff"] = out["L_MSE"] + flags.lambda_vlb * out["L_VLB"]
+    w = loss_weights(schedule, t, flags.prediction, flags.weighting, flags.snr_gamma)
+    term = (w * diffusion_term(flags.prediction, head, x0, x0_hat, noise, x_t, t, schedule, flags.mask)).mean()
+    out["L_BCE" if flags.prediction == "x0-logit" else "L_MSE"] = term
+    out["L_VLB"] = L_VLB(schedule, x0, x_t, t, eps_hat, v, flags.mask.threshold)
+    out["L_Diff"] = term + flags.lambda_vlb * out["L_VLB"]
     total = out["L_Diff"]
     if flags.step_uc:
         assert model_net is not None and calib_net is not None
-        x0_hat = schedule.x0_from_eps(x_t, t, eps_hat).clamp(*X0_HAT_CLAMP)
+        margin = X0_HAT_MARGIN * (flags.mask.high - flags.mask.low)
+        x0_hat = x0_hat.clamp(flags.mask.low - margin, flags.mask.high + margin)
         m_levels = model_net(image, x0)
         c_levels = calib_net(image, x0_hat, z_given=[z for (_, _, z) in m_levels])
         out["L_Hier"] = L_Hier(m_levels, c_levels)
         total = total + flags.gamma * out["L_Hier"]
     if flags.seq_uc:
-        out["L_SA"] = L_SA(eps_hats, eps_trues, valid)
+        if flags.seq_form == "paper":
+            taus = [seq_tau(schedule, t, ts_) for ts_ in ts]
+            out["L_SA"] = L_SA(eps_hats, eps_trues, valid, taus, divide_by_S=True)
+        else:
+            out["L_SA"] = L_SA(eps_hats, eps_trues, valid)
         total = total + flags.kappa * out["L_SA"]
     out["loss"] = total
     return out

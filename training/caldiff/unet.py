@@ -4,7 +4,7 @@ Input: concat(image, x_t) -> 2 channels; timestep embedding added in every resid
 Output: eps (the noise estimate) and v (the learned-variance interpolation, Improved DDPM).
 """
 import math
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from typing import Tuple
 
 import torch

@@ -1,11 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
-TRAINING = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TRAINING))
+# training/ is on sys.path through training/pyproject.toml (pytest's `pythonpath`)
 torch.set_num_threads(2)
 
 

@@ -106,3 +106,13 @@ def test_shipped_model(card_path):
         r = subprocess.run([node, str(ROOT / "training" / "check_parity_ort.cjs"), str(card_path.with_suffix(""))],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0 and "FAIL" not in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("card_path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_weights_read_back_from_onnx(card_path):
+    """evaluate.py --onnx and train.py --init-onnx rebuild the PyTorch U-Net from the export itself."""
+    from caldiff.onnx_weights import reference_error, unet_from_onnx
+    from caldiff.train_loop import CONFIGS
+    card = json.loads(card_path.read_text())
+    unet = unet_from_onnx(card_path.with_name(card["file"]), UNetConfig(**CONFIGS[card["training"]["config"]]["unet"]))
+    assert reference_error(unet, card_path.with_name(card["id"] + ".reference.json")) < card["parityTolerance"]

@@ -49,7 +49,8 @@ def test_training_losses_S1_equals_mse(tiny):
     unet, mn, cn = tiny
     img, x0 = blob_batch()
     out = training_losses(unet, LinearSchedule(), img, x0, LossFlags(step_uc=False, seq_uc=1))
-    assert torch.equal(out["L_SA"], out["L_MSE"])
+    # the same quantity; L_MSE is reduced per example first (for per-timestep weights), so only rounding differs
+    assert torch.allclose(out["L_SA"], out["L_MSE"], rtol=1e-6, atol=0)
 
 
 def test_flags_select_terms(tiny):

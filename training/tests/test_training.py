@@ -38,5 +38,9 @@ def test_train_cli_flags():
     assert a.step_uc is True and a.seq_uc == 2
     a = train.parse_args(["--no-step-uc", "--seq-uc", "0"])
     assert a.step_uc is False and a.seq_uc == 0
-    a = train.parse_args(["--seq-uc", "4", "--resume"])
-    assert a.seq_uc == 4 and a.resume
+    a = train.parse_args(["--seq-uc", "4", "--resume", "training/checkpoints/caldiff-cpu.pt"])
+    assert a.seq_uc == 4 and a.resume == "training/checkpoints/caldiff-cpu.pt"
+    a = train.parse_args(["--prediction", "x0-logit", "--mask-scale=-1/1", "--weighting", "min-snr",
+                          "--t-favour", "700", "--seq-form", "paper"])
+    assert (a.prediction, a.mask_scale, a.weighting, a.t_favour, a.seq_form) == ("x0-logit", "-1/1", "min-snr",
+                                                                               700, "paper")

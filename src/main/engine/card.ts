@@ -20,7 +20,10 @@ export const ModelCardSchema = z.object({
     betaEnd: z.number().positive(),
   }),
   learnedVariance: z.boolean(),
-  mask: z.object({ scale: z.string(), low: z.number(), high: z.number(), threshold: z.number() }),
+  // the values the masks are diffused at: the samplers clip x0 to [low, high] and binarise at threshold
+  mask: z
+    .object({ scale: z.string(), low: z.number(), high: z.number(), threshold: z.number() })
+    .refine((m) => m.low < m.threshold && m.threshold < m.high, { message: 'mask.threshold must lie strictly between mask.low and mask.high' }),
   input: z.object({
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
     channels: z.literal(1),

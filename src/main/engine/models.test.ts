@@ -47,6 +47,13 @@ describe('model discovery', () => {
     expect(entries.find((e) => e.id === 'broken')?.problem).toMatch(/broken\.json is not readable JSON/);
   });
 
+  test('a card whose mask block cannot be sampled with is refused naming the block', () => {
+    const dir = modelsDirWith('bayes', (c) => (c.mask = { scale: '-1/1', low: -1, high: 1, threshold: 1.5 }));
+    expect(discoverModels(dir)[0].problem).toMatch(/bayes\.json does not match the card schema: mask.*threshold must lie strictly between/);
+    const ok = modelsDirWith('bayes', (c) => (c.mask = { scale: '-1/1', low: -1, high: 1, threshold: 0 }));
+    expect(discoverModels(ok)[0].problem).toBeNull();
+  });
+
   test('an unknown model id is not found', () => {
     expect(() => resolveModel(FIXTURES_DIR, 'nope')).toThrow(/no model "nope"/);
   });

@@ -1,0 +1,328 @@
+"""The training loop of CalDiff as one object: build the networks from a configuration, draw batches, step the
+optimiser on a warm-up + cosine learning rate whose total length lives in the checkpoint (so resumed sittings
+continue one schedule), keep the EMA, validate with the card's sampler on the fixed validation list, and write
+checkpoints: `last.pt` / `best.pt` in the run folder (git-ignored) and, with `compact`, one small resumable
+checkpoint (fp16 weights, bf16 Adam moments) meant to be committed."""
+import copy
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .calibration_nets import CalibConfig, UncertaintyCalibratingNet, UncertaintyModelingNet
+from .data import LIDC, train_batch
+from .losses import LossFlags, training_losses
+from .parameterisation import EpsContract
+from .sampling import MASK_RANGES
+from .schedule import LinearSchedule
+from .unet import UNet, UNetConfig, count_parameters
+from . import validation
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = ROOT / "training" / "runs"
+
+CONFIGS = {
+    # small and fast: ~1.6M parameters, U-Net at 64x64 behind a 2x2 space-to-depth stem
+    "cpu": dict(unet=dict(base=32, mults=(1, 2, 2, 2), blocks=1, attn_levels=(3,), patch=2),
+                calib=dict(latent=6, levels=3, base=16, patch=4),
+                batch=8, lr=6e-4, iterations=60000, ema=0.9995, warmup=200, threads=2),
+    # the GPU configuration (torch 2.x + CUDA): full-resolution U-Net, attention at 32x32 and 16x16
+    "full": dict(unet=dict(base=64, mults=(1, 2, 3, 4), blocks=2, attn_levels=(2, 3), patch=1, dropout=0.1),
+                 calib=dict(latent=6, levels=3, base=32, patch=2),
+                 batch=32, lr=1e-4, iterations=100000, ema=0.9999, warmup=1000, threads=None),
+}
+# the cosine decays to this fraction of the peak learning rate at the end of the schedule
+LR_FLOOR = 0.05
+
+
+@dataclass
+class TrainOptions:
+    """Everything that defines a run (stored in its checkpoints; a resumed run keeps them)."""
+    config: str = "cpu"
+    name: Optional[str] = None
+    step_uc: bool = True
+    seq_uc: int = 2
+    seq_form: str = "sum"
+    prediction: str = "eps"
+    mask_scale: str = "0/1"
+    weighting: str = "none"
+    snr_gamma: float = 5.0
+    t_favour: int = 0
+    batch: Optional[int] = None
+    lr: Optional[float] = None
+    iterations: Optional[int] = None   # total length of the cosine schedule
+    ema: Optional[float] = None
+    seed: int = 0
+    init_onnx: Optional[str] = None    # start from the weights of a shipped export (fine-tuning)
+    val_samples: int = 16
+    val_steps: int = 10
+    val_slices: int = 96
+
+    def resolved(self) -> "TrainOptions":
+        cfg = CONFIGS[self.config]
+        o = copy.copy(self)
+        o.batch = o.batch or cfg["batch"]
+        o.lr = o.lr or cfg["lr"]
+        o.iterations = o.iterations or cfg["iterations"]
+        o.ema = o.ema or cfg["ema"]
+        o.name = o.name or (f"caldiff-{o.config}-{o.prediction}-{o.mask_scale.replace('/', '')}"
+                            f"-step{int(o.step_uc)}-seq{o.seq_uc}")
+        return o
+
+
+@dataclass
+class Sitting:
+    """What only this sitting decides: how long, how often to validate and checkpoint, where to write."""
+    minutes: Optional[float] = None
+    threads: Optional[int] = None
+    val_every: int = 4000              # samples seen between validations
+    ckpt_min: float = 5.0
+    log_every: int = 20
+    compact: Optional[str] = None      # path of the committed compact checkpoint
+    export_id: Optional[str] = None    # export the best model to models/<id>.onnx
+    device: str = "cpu"
+    hardware: str = field(default_factory=lambda: f"CPU ({os.cpu_count()} cores, shared)")
+
+
+def lr_at(it: int, peak: float, warmup: int, total: int) -> float:
+    """Linear warm-up, then a cosine from peak to LR_FLOOR * peak at iteration `total` (flat after it)."""
+    if it < warmup:
+        return peak * (it + 1) / warmup
+    p = min(1.0, (it - warmup) / max(1, total - warmup))
+    return peak * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def _half(sd: dict, dtype) -> dict:
+    """Floating tensors in `dtype`; Adam's step counter stays exact (bf16 holds integers only up to 256)."""
+    return {k: (v.to(dtype) if torch.is_tensor(v) and v.is_floating_point() and k != "step" else v)
+            for k, v in sd.items()}
+
+
+def _float(sd: dict) -> dict:
+    return {k: (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in sd.items()}
+
+
+class TrainLoop:
+    def __init__(self, opts: TrainOptions, sitting: Sitting = None, ds: LIDC = None, resuming: bool = False):
+        self.opts = opts.resolved()
+        self.sitting = sitting or Sitting()
+        cfg = CONFIGS[self.opts.config]
+        threads = self.sitting.threads or cfg["threads"]
+        if threads:
+            torch.set_num_threads(threads)
+        torch.manual_seed(self.opts.seed)
+        self.rng = np.random.default_rng(self.opts.seed)
+        self.ds = ds or LIDC()
+        self.schedule = LinearSchedule()
+        self.mask = MASK_RANGES[self.opts.mask_scale]
+        self.unet = UNet(UNetConfig(**cfg["unet"]))
+        ccfg = CalibConfig(**cfg["calib"])
+        self.model_net, self.calib_net = UncertaintyModelingNet(ccfg), UncertaintyCalibratingNet(ccfg)
+        if self.opts.init_onnx and not resuming:  # a resumed run has its weights in the checkpoint
+            from .onnx_weights import unet_from_onnx
+            init = Path(self.opts.init_onnx)
+            init = init if init.is_absolute() or init.exists() else ROOT / init
+            self.unet.load_state_dict(unet_from_onnx(init, self.unet.cfg).state_dict())
+        self.params = list(self.unet.parameters())
+        if self.opts.step_uc:  # Algorithm 1: phi and psi are optimised together with the U-Net
+            self.params += list(self.model_net.parameters()) + list(self.calib_net.parameters())
+        self.opt = torch.optim.AdamW(self.params, lr=self.opts.lr, weight_decay=0.0)
+        self.ema = copy.deepcopy(self.unet).eval()
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        self.flags = LossFlags(step_uc=self.opts.step_uc, seq_uc=self.opts.seq_uc, seq_form=self.opts.seq_form,
+                               prediction=self.opts.prediction, mask=self.mask, weighting=self.opts.weighting,
+                               snr_gamma=self.opts.snr_gamma, t_favour=self.opts.t_favour)
+        self.it, self.best, self.elapsed_prev, self.history, self.sittings = 0, math.inf, 0.0, [], []
+        self.val_idx = validation.fixed_slices(self.ds, n=self.opts.val_slices)
+        self.run_dir = RUNS / self.opts.name
+        self.stop_requested = False
+        self._t0 = time.time()
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def samples_seen(self) -> int:
+        return self.it * self.opts.batch
+
+    def wall_s(self) -> float:
+        return self.elapsed_prev + time.time() - self._t0
+
+    def contract(self, ema: bool = True) -> EpsContract:
+        """The U-Net as the app sees it: (eps, v) whatever the head predicts."""
+        return EpsContract(self.ema if ema else self.unet, self.opts.prediction, self.mask, self.schedule).eval()
+
+    def state(self, compact: bool = False) -> dict:
+        w = (lambda sd: _half(sd, torch.float16)) if compact else (lambda sd: sd)
+        opt = self.opt.state_dict()
+        if compact:  # bf16 keeps the fp32 exponent range: exp_avg_sq (~1e-10) would underflow in fp16
+            opt = {"param_groups": opt["param_groups"],
+                   "state": {k: _half(v, torch.bfloat16) for k, v in opt["state"].items()}}
+        d = {"unet": w(self.unet.state_dict()), "ema": w(self.ema.state_dict()), "opt": opt,
+             "iteration": self.it, "best": self.best, "elapsed_s": self.wall_s(), "history": self.history,
+             "sittings": self.sittings, "options": asdict(self.opts), "unet_config": self.unet.cfg.to_dict(),
+             "calib_config": self.model_net.cfg.to_dict(), "card_training": self.card_training(),
+             "recommended_steps": self.opts.val_steps, "compact": compact}
+        if self.opts.step_uc:
+            d["model_net"], d["calib_net"] = w(self.model_net.state_dict()), w(self.calib_net.state_dict())
+        return d
+
+    def load(self, ck: dict) -> None:
+        self.unet.load_state_dict(_float(ck["unet"]))
+        self.ema.load_state_dict(_float(ck["ema"]))
+        if "model_net" in ck:
+            self.model_net.load_state_dict(_float(ck["model_net"]))
+            self.calib_net.load_state_dict(_float(ck["calib_net"]))
+        opt = ck["opt"]
+        if ck.get("compact"):
+            opt = {"param_groups": opt["param_groups"],
+                   "state": {k: _float(v) for k, v in opt["state"].items()}}
+        self.opt.load_state_dict(opt)
+        for st in self.opt.state.values():  # Adam's step counter must stay a float tensor / number
+            if torch.is_tensor(st.get("step")):
+                st["step"] = st["step"].float()
+        self.it, self.best, self.elapsed_prev = ck["iteration"], ck["best"], ck["elapsed_s"]
+        self.history, self.sittings = ck.get("history", []), ck.get("sittings", [])
+        self.rng = np.random.default_rng(self.opts.seed + self.it)
+        torch.manual_seed(self.opts.seed + self.it)
+        self._t0 = time.time()
+
+    def save(self, path: Path, compact: bool = False, extra: dict = None) -> None:
+        d = self.state(compact)
+        if extra:
+            d.update(extra)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        torch.save(d, str(tmp))
+        os.replace(tmp, path)
+
+    def card_training(self) -> dict:
+        o = self.opts
+        return {"config": o.config,
+                "data": ("LIDC-IDRI 128x128 four-rater crops (shared/data/lidc-idri NIfTI stacks), one random rater "
+                         f"per draw, flips + 90-degree rotations, batch {o.batch}, AdamW peak lr {o.lr} (warm-up + "
+                         f"cosine over {o.iterations} iterations), EMA {o.ema}; head predicts {o.prediction} "
+                         f"(converted to eps in the graph), masks at {o.mask_scale}, weighting {o.weighting}, "
+                         f"t-favour {o.t_favour}" + (f"; initialised from {Path(o.init_onnx).name}"
+                                                     if o.init_onnx else "")),
+                "split": self.ds.split_summary(),
+                "iterations": int(self.it), "hardware": self.sitting.hardware,
+                "wallClockHours": round(self.wall_s() / 3600.0, 3),
+                "flags": {"stepUC": bool(o.step_uc), "seqUC": int(o.seq_uc), "seqForm": o.seq_form,
+                          "prediction": o.prediction, "mask": o.mask_scale, "weighting": o.weighting,
+                          "tFavour": o.t_favour},
+                "parameters": count_parameters(self.unet)}
+
+    # ---- one iteration ----------------------------------------------------------------------------
+    def step(self) -> dict:
+        image, x0 = train_batch(self.ds, self.opts.batch, self.rng)
+        x0 = self.mask.encode(x0)
+        for g in self.opt.param_groups:
+            g["lr"] = lr_at(self.it, self.opts.lr, CONFIGS[self.opts.config]["warmup"], self.opts.iterations)
+        terms = training_losses(self.unet, self.schedule, image, x0, self.flags, self.model_net, self.calib_net)
+        self.opt.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        with torch.no_grad():
+            d = min(self.opts.ema, (1 + self.it) / (10 + self.it))
+            for pe, p in zip(self.ema.parameters(), self.unet.parameters()):
+                pe.mul_(d).add_(p.detach(), alpha=1 - d)
+            for be, b in zip(self.ema.buffers(), self.unet.buffers()):
+                be.copy_(b)
+        self.it += 1
+        return {k: float(v) for k, v in terms.items()}
+
+    # ---- validation ---------------------------------------------------------------------------------
+    def validate(self) -> dict:
+        t0 = time.time()
+        res = validation.validate(self.contract(), self.ds, self.val_idx, self.mask, self.opts.val_samples,
+                                  self.opts.val_steps, schedule=self.schedule)
+        line = validation.summary_line(res)
+        entry = {"it": self.it, "samples": self.samples_seen, "wall_min": round(self.wall_s() / 60, 1),
+                 "val": line, "val_s": round(time.time() - t0, 1)}
+        self.history.append(entry)
+        print(f"val it {self.it} samples {self.samples_seen}: {json.dumps(line)} ({entry['val_s']}s, "
+              f"{len(self.val_idx)} slices, {self.opts.val_samples} samples, respaced DDPM K={self.opts.val_steps})",
+              flush=True)
+        ged = res["aggregate"]["ged"]["mean"]
+        if ged is not None and ged < self.best:
+            self.best = ged
+            cv = self.card_validation(res)
+            self.save(self.run_dir / "best.pt", extra={"card_validation": cv, "val_rows": res["rows"]})
+            if self.sitting.export_id:
+                from export_onnx import publish
+                publish(self.contract(), self.sitting.export_id, self.card_training(), cv, self.opts.val_steps,
+                        self.ds, mask=self.mask)
+                print(f"exported models/{self.sitting.export_id}.onnx (best ged {ged:.4f})", flush=True)
+        return res
+
+    def card_validation(self, res: dict) -> dict:
+        agg, pres = res["aggregate"], res["presence"]
+        return {"slices": int(len(self.val_idx)), "samples": self.opts.val_samples, "steps": self.opts.val_steps,
+                "sampler": "ddpm", "sncc": agg["sncc"]["mean"], "dmax": agg["dmax"]["mean"],
+                "ci": agg["ci"]["mean"], "ged": agg["ged"]["mean"],
+                "notes": (f"training-time validation (EMA weights, iteration {self.it}, {self.samples_seen} samples "
+                          f"seen) with the card's sampler (respaced DDPM) on the fixed list "
+                          f"training/splits/val96.txt; presence correlation {pres['correlation']}; "
+                          "ged = GED^2; means over defined values")}
+
+    # ---- the loop ---------------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+        def on_term(signum, frame):  # SIGTERM/SIGINT: finish the iteration, write the checkpoints, exit
+            self.stop_requested = True
+        previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._loop()
+        finally:  # the caller's handlers again (a test process must stay killable)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self) -> None:
+        s = self.sitting
+        start, start_it = time.time(), self.it
+        print(f"run {self.run_dir}: {json.dumps(asdict(self.opts))}\nunet {count_parameters(self.unet)} params; "
+              f"{torch.get_num_threads()} threads; data {self.ds.split_summary()}", flush=True)
+        last_ckpt, t_log, acc = time.time(), time.time(), {}
+        next_val = (self.samples_seen // s.val_every + 1) * s.val_every
+        self.unet.train(), self.model_net.train(), self.calib_net.train()
+        while self.it < self.opts.iterations and not self.stop_requested:
+            if s.minutes is not None and time.time() - start > s.minutes * 60:
+                print("time budget reached", flush=True)
+                break
+            for k, v in self.step().items():
+                acc[k] = acc.get(k, 0.0) + v
+            if self.it % s.log_every == 0:
+                dt = (time.time() - t_log) / s.log_every
+                msg = " ".join(f"{k}={v / s.log_every:.4f}" for k, v in acc.items())
+                print(f"it {self.it} {msg} s/iter={dt:.3f} wall_min={self.wall_s() / 60:.1f}", flush=True)
+                self.history.append({"it": self.it, "s_per_iter": round(dt, 4),
+                                     **{k: v / s.log_every for k, v in acc.items()}})
+                acc, t_log = {}, time.time()
+            if self.samples_seen >= next_val:
+                self.validate()
+                next_val += s.val_every
+                self.unet.train()
+            if time.time() - last_ckpt > s.ckpt_min * 60:
+                self.checkpoint()
+                last_ckpt = time.time()
+        if self.stop_requested:
+            print("stop requested", flush=True)
+        self.sittings.append({"iterations": [start_it, self.it], "wall_min": round((time.time() - start) / 60, 1),
+                              "hardware": s.hardware, "threads": torch.get_num_threads(),
+                              "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        self.checkpoint()
+        print(f"done at iteration {self.it} ({self.samples_seen} samples seen)", flush=True)
+
+    def checkpoint(self) -> None:
+        self.save(self.run_dir / "last.pt")
+        if self.sitting.compact:
+            self.save(Path(self.sitting.compact), compact=True)

@@ -1,0 +1,102 @@
+"""The validation that matches what ships: the card's sampler (respaced DDPM, K steps, 16 samples) on a fixed
+list of validation slices (training/splits/val96.txt), the calibration metrics, and the presence indicators of
+issue 13:
+
+  presence correlation  Pearson correlation, over slices, between the number of raters who marked the slice and
+                        the number of empty samples out of N (a model that sees the nodule: near -1)
+  empty by raters       mean empty samples per rater-count group n = 0..4 (ideal N (4 - n) / 4)
+
+Slice i (its index in the data) uses noise seeded by (seed, i), so two models validated on it are compared on the
+same noise (paired per-slice differences, `paired`), and val24 (every fourth slice of val96) shares val96's noise."""
+import math
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .metrics import aggregate, all_metrics
+from .sampling import MaskRange, strided_sample
+from .schedule import LinearSchedule
+
+SPLITS = Path(__file__).resolve().parents[1] / "splits"
+KEYS = ("sncc", "dmax", "sc", "da", "ci", "ged")
+
+
+def spread(items: Sequence, limit: int) -> list:
+    """`limit` items spread evenly over the list, in order (the app's `caldiff eval --limit`)."""
+    if limit >= len(items):
+        return list(items)
+    return [items[(i * len(items)) // limit] for i in range(limit)]
+
+
+def fixed_slices(ds, n: int = 96, path: Optional[Path] = None) -> np.ndarray:
+    """Indices of the fixed list of n validation slices (training/splits/val<n>.txt); the list is written once
+    (patient nodule slice per line) and then read back, so it stays the same whatever the cache's order."""
+    path = path or SPLITS / f"val{n}.txt"
+    key = {(m[0], m[1], int(m[2])): i for i, m in enumerate(ds.meta)}
+    if not path.exists():
+        chosen = spread(list(ds.val_idx), n)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{ds.meta[i][0]} {ds.meta[i][1]} {ds.meta[i][2]}\n" for i in chosen))
+    out = []
+    for line in path.read_text().split("\n"):
+        if line.strip():
+            p, nod, s = line.split()
+            out.append(key[(p, nod, int(s))])
+    return np.asarray(out, dtype=np.int64)
+
+
+def presence(rows: List[dict], samples: int) -> dict:
+    raters = np.array([r["raters_marked"] for r in rows], dtype=float)
+    empty = np.array([r["empty_samples"] for r in rows], dtype=float)
+    corr = None
+    if raters.std() > 0 and empty.std() > 0:
+        corr = float(np.corrcoef(raters, empty)[0, 1])
+    groups = {str(k): {"slices": int((raters == k).sum()),
+                       "meanEmpty": (float(empty[raters == k].mean()) if (raters == k).any() else None),
+                       "ideal": samples * (4 - k) / 4} for k in range(5)}
+    return {"correlation": corr, "emptyByRaters": groups}
+
+
+@torch.no_grad()
+def validate(model, ds, idx: np.ndarray, mask: MaskRange, samples: int = 16, steps: int = 10, seed: int = 0,
+             schedule: Optional[LinearSchedule] = None, sampler: str = "ddpm", progress=None) -> dict:
+    """model: (image, x_t, t) -> (eps, v) (an EpsContract). -> {rows, aggregate, presence}."""
+    schedule = schedule or LinearSchedule()
+    was_training = getattr(model, "training", False)
+    model.eval()
+    rows = []
+    for k, i in enumerate(idx):
+        img = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None]
+        s = strided_sample(model, schedule, img, samples, steps, sampler=sampler, seed=seed * 100003 + int(i),
+                           mask=mask)[0].numpy().astype(np.uint8)
+        raters = np.asarray(ds.masks[i])
+        r = all_metrics(s, raters)
+        r.update({"index": int(i), "raters_marked": int((raters.reshape(4, -1).max(1) > 0).sum()),
+                  "empty_samples": int((s.reshape(samples, -1).max(1) == 0).sum())})
+        rows.append(r)
+        if progress:
+            progress(k + 1, len(idx))
+    if was_training:
+        model.train()
+    return {"rows": rows, "aggregate": aggregate([{k: r[k] for k in KEYS} for r in rows]),
+            "presence": presence(rows, samples)}
+
+
+def summary_line(result: dict) -> dict:
+    agg, pres = result["aggregate"], result["presence"]
+    line = {k: (round(agg[k]["mean"], 4) if agg[k]["mean"] is not None else None) for k in KEYS}
+    line["presenceCorr"] = None if pres["correlation"] is None else round(pres["correlation"], 3)
+    line["emptyByRaters"] = [None if g["meanEmpty"] is None else round(g["meanEmpty"], 2)
+                             for g in pres["emptyByRaters"].values()]
+    return line
+
+
+def paired(rows_a: List[dict], rows_b: List[dict], key: str, z: float = 1.96) -> Dict[str, Optional[float]]:
+    """Mean per-slice difference b - a with a normal 95 % interval, over slices where both are defined."""
+    d = np.array([b[key] - a[key] for a, b in zip(rows_a, rows_b) if a[key] is not None and b[key] is not None])
+    if len(d) < 2:
+        return {"mean": None, "low": None, "high": None, "n": int(len(d))}
+    half = z * float(d.std(ddof=1)) / math.sqrt(len(d))
+    return {"mean": float(d.mean()), "low": float(d.mean()) - half, "high": float(d.mean()) + half, "n": int(len(d))}

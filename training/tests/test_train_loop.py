@@ -1,0 +1,104 @@
+"""The training loop: learning-rate schedule, resumable (compact) checkpoints, validation on a fixed list."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from caldiff import train_loop, validation
+from caldiff.train_loop import LR_FLOOR, Sitting, TrainLoop, TrainOptions, lr_at
+
+TINY = dict(unet=dict(base=8, mults=(1, 2), blocks=1, attn_levels=(1,), heads=2, patch=2),
+            calib=dict(latent=6, levels=3, base=8, patch=4),
+            batch=2, lr=1e-3, iterations=50, ema=0.9, warmup=2, threads=1)
+
+
+def fake_dataset(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:128, :128]
+    masks = np.zeros((n, 4, 128, 128), np.uint8)
+    for i in range(n):
+        for r in range(i % 5):  # slice i marked by i % 5 raters
+            masks[i, r] = ((yy - 64) ** 2 + (xx - 60 - r) ** 2 <= 100).astype(np.uint8)
+    images = (rng.random((n, 128, 128)) * 80 + masks.max(1) * 150).astype(np.uint8)
+    return SimpleNamespace(images=images, masks=masks, train_idx=np.arange(n - 3), val_idx=np.arange(n - 3, n),
+                           meta=[["P-0", f"nodule-{i}", 0] for i in range(n)],
+                           split_summary=lambda: "fake split")
+
+
+@pytest.fixture
+def tiny_loop(monkeypatch, tmp_path):
+    monkeypatch.setitem(train_loop.CONFIGS, "tiny", TINY)
+    monkeypatch.setattr(validation, "SPLITS", tmp_path / "splits")
+
+    def make(**kw):
+        opts = TrainOptions(config="tiny", name="t", val_slices=3, val_samples=2, val_steps=2, **kw)
+        loop = TrainLoop(opts, Sitting(val_every=4, log_every=1, compact=str(tmp_path / "compact.pt")),
+                         ds=fake_dataset())
+        loop.run_dir = tmp_path / "run"
+        return loop
+    return make
+
+
+def test_lr_warms_up_then_follows_one_cosine_to_the_floor():
+    assert lr_at(0, 1.0, 10, 110) == pytest.approx(0.1)
+    assert lr_at(9, 1.0, 10, 110) == pytest.approx(1.0)
+    assert lr_at(60, 1.0, 10, 110) == pytest.approx(LR_FLOOR + (1 - LR_FLOOR) * 0.5)
+    assert lr_at(110, 1.0, 10, 110) == pytest.approx(LR_FLOOR)
+    assert lr_at(500, 1.0, 10, 110) == pytest.approx(LR_FLOOR)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(prediction="x0-logit", mask_scale="-1/1", step_uc=False, seq_uc=0),
+                                dict(prediction="velocity", weighting="min-snr", t_favour=700, seq_form="paper")])
+def test_a_sitting_stops_writes_a_compact_checkpoint_and_the_next_continues_it(tiny_loop, tmp_path, kw):
+    loop = tiny_loop(**kw)
+    loop.opts.iterations = 4
+    loop.run()
+    assert loop.it == 4 and (tmp_path / "run" / "last.pt").exists()
+    val = [h for h in loop.history if "val" in h]
+    assert [h["samples"] for h in val] == [4, 8]  # every 4 samples seen (batch 2)
+    assert set(val[-1]["val"]) >= {"sncc", "dmax", "ci", "ged", "presenceCorr", "emptyByRaters"}
+    assert (tmp_path / "run" / "best.pt").exists()
+    ck = torch.load(str(tmp_path / "compact.pt"))
+    assert ck["compact"] and ck["unet"]["inp.weight"].dtype == torch.float16
+    moments = next(iter(ck["opt"]["state"].values()))
+    assert moments["exp_avg_sq"].dtype == torch.bfloat16 and float(moments["step"]) == 4
+    assert ck["options"]["iterations"] == 4 and ck["sittings"][-1]["iterations"] == [0, 4]
+
+    again = tiny_loop(**kw)
+    again.load(ck)
+    assert again.it == 4 and again.opts.prediction == loop.opts.prediction
+    for a, b in zip(again.unet.parameters(), loop.unet.parameters()):
+        assert torch.allclose(a, b, atol=2e-3, rtol=2e-3)  # fp16 storage
+    for group in again.opt.state.values():
+        assert torch.isfinite(group["exp_avg"]).all() and (group["exp_avg_sq"] >= 0).all()
+    again.opts.iterations = 6
+    again.run()
+    assert again.it == 6 and [s["iterations"] for s in again.sittings] == [[0, 4], [4, 6]]
+
+
+def test_presence_indicators():
+    rows = [{"raters_marked": n, "empty_samples": 16 * (4 - n) // 4} for n in range(5)] * 2
+    p = validation.presence(rows, 16)
+    assert p["correlation"] == pytest.approx(-1.0)
+    assert p["emptyByRaters"]["1"] == {"slices": 2, "meanEmpty": 12.0, "ideal": 12.0}
+    blind = [{"raters_marked": n, "empty_samples": 7} for n in range(5)]
+    assert validation.presence(blind, 16)["correlation"] is None  # constant: undefined, not 0
+
+
+def test_paired_differences_skip_undefined_slices():
+    a = [{"ged": 0.5}, {"ged": 0.4}, {"ged": None}, {"ged": 0.6}]
+    b = [{"ged": 0.4}, {"ged": 0.2}, {"ged": 0.1}, {"ged": 0.6}]
+    d = validation.paired(a, b, "ged")
+    assert d["n"] == 3 and d["mean"] == pytest.approx(-0.1)
+    assert d["low"] < d["mean"] < d["high"]
+
+
+def test_fixed_list_is_written_once_and_read_back(tmp_path):
+    ds = fake_dataset(12)
+    ds.val_idx = np.arange(2, 12)
+    p = tmp_path / "val4.txt"
+    first = validation.fixed_slices(ds, 4, p)
+    assert list(first) == validation.spread(list(range(2, 12)), 4) == [2, 4, 7, 9]
+    ds.val_idx = np.arange(0, 12)  # a different split no longer changes the list
+    assert list(validation.fixed_slices(ds, 4, p)) == list(first)
