@@ -2,10 +2,11 @@
  * The Electron main process: one window, sandboxed, context-isolated, talking to the services only through the
  * IPC bridge. The renderer is served from the app:// scheme so that it gets the same strict CSP as browser mode.
  */
-import { app as electronApp, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app as electronApp, BrowserWindow, ipcMain, net, protocol, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app';
+import { electronCipher } from './pacs/secrets';
 import { CONTENT_SECURITY_POLICY } from './security';
 import { seedDemoOnce } from './services/demo';
 import { registerIpcBridge } from './transports/ipc';
@@ -58,7 +59,7 @@ function createWindow(): BrowserWindow {
 let app: App | undefined;
 
 electronApp.whenReady().then(async () => {
-  app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData') });
+  app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData'), secrets: (dir) => electronCipher(safeStorage, dir) });
   await seedDemoOnce(app);
   serveRenderer();
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, grant) => grant(false));

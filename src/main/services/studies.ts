@@ -1,10 +1,18 @@
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
-import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
+import { readDicomStudy, readSegMasks, type DicomStudy, type SegMasks } from '../io/dicom-sources';
 import { discover, type ImportedStudy } from '../io/sources';
 import { deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
 import type { HandlerGroup } from './registry';
+
+/** What a caller (the archive retrieval) adds to an import, inside its one transaction. */
+export interface ImportHooks {
+  /** The slices of a SEG's masks to keep (all by default): blinding holds back other readers' unreviewed ones. */
+  segSlices?(seg: SegMasks, studyId: number): SegMasks['slices'];
+  /** Runs last inside the transaction, with the studies made: provenance commits or rolls back with them. */
+  inTransaction?(made: { studyId: number; seriesInstanceUID: string }[]): void;
+}
 
 export interface ImportOutcome {
   studyIds: number[];
@@ -27,7 +35,7 @@ function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSe
  * database exactly as it was. A path already imported is skipped, not duplicated. DICOM is decoded before the
  * transaction (its decoders are asynchronous); everything else streams through it.
  */
-export async function importPaths(db: Db, paths: string[], actor: string): Promise<ImportOutcome> {
+export async function importPaths(db: Db, paths: string[], actor: string, hooks: ImportHooks = {}): Promise<ImportOutcome> {
   const { items, dicom, skipped } = discover(paths);
   const known = new Map((db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[]).map((r) => [r.source_path, r.id]));
   const stored = storedDicomSeries(db);
@@ -61,15 +69,23 @@ export async function importPaths(db: Db, paths: string[], actor: string): Promi
       else add(item.load());
     }
     const bySeries = new Map([...stored].map(([uid, s]) => [uid, s.studyId]));
-    for (const d of dicomStudies) bySeries.set(d.meta.seriesInstanceUID, add({ ...d, raters: [] }));
+    const made: { studyId: number; seriesInstanceUID: string }[] = [];
+    for (const d of dicomStudies) {
+      const studyId = add({ ...d, raters: [] });
+      bySeries.set(d.meta.seriesInstanceUID, studyId);
+      made.push({ studyId, seriesInstanceUID: d.meta.seriesInstanceUID });
+    }
     for (const seg of segMasks) {
       const studyId = bySeries.get(seg.seriesInstanceUID)!;
+      const slices = hooks.segSlices ? hooks.segSlices(seg, studyId) : seg.slices;
+      if (slices.length === 0) continue;
       const rater = ensureRater(db, seg.raterName, actor);
       setSegmentDescription(db, studyId, rater.id, seg.description);
-      for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
+      for (const { k, mask } of slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
       if (!studyIds.includes(studyId)) studyIds.push(studyId);
     }
-  })();
+    hooks.inTransaction?.(made);
+  }).immediate();
   return { studyIds, skipped };
 }
 
