@@ -13,7 +13,8 @@ import { createApp, type App } from '../app';
 import { buildWorker } from '../engine/fixtures';
 import { KEY_FILE } from '../pacs/secrets';
 import { DATABASE_FILE } from '../store';
-import { archiveReadyFiles, startOrthanc, type Orthanc } from '../testing/orthanc';
+import { archiveReadyFiles } from '../testing/archive-files';
+import { startOrthanc, type Orthanc } from '../testing/orthanc';
 import { SHARED_DATA, tempDir } from '../testing/paths';
 
 const DICOM = path.join(SHARED_DATA, 'dicom');
@@ -206,6 +207,24 @@ describe('a DICOMweb archive (real Orthanc)', () => {
 });
 
 describe('archive faults change nothing', () => {
+  it('a retrieval cancelled midway stores nothing and leaves no staging files', async () => {
+    const { app, api } = ws();
+    await api['pacs.archives.add']({ name: 'orthanc', url: orthanc.dicomWebUrl, credentials: { auth: 'none' } });
+    let jobId = '';
+    const stop = app.context.jobs.subscribe((j) => {
+      if (j.id === jobId && j.done >= 1 && j.state === 'running') {
+        stop();
+        app.context.jobs.cancel(j.id);
+      }
+    });
+    jobId = (await api['pacs.retrieve']({ archive: 'orthanc', studyInstanceUID: jpegStudy, viewerRaterId: null, blinded: false })).id;
+    const job = await app.context.jobs.settled(jobId);
+    expect(job.state).toBe('cancelled');
+    expect(job.done).toBeLessThan(20);
+    expect(await api['studies.list']({})).toEqual([]);
+    expect(readdirSync(app.context.dataDir).filter((f) => f.startsWith('retrieve-'))).toEqual([]);
+  });
+
   it('an archive killed mid-retrieve: the import rolls back and the job says so', async () => {
     const dying = await startOrthanc();
     try {

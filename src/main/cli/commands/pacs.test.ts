@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALDIFF } from '../../testing/cli';
-import { archiveReadyFiles, startOrthanc, type Orthanc } from '../../testing/orthanc';
+import { archiveReadyFiles } from '../../testing/archive-files';
+import { startOrthanc, type Orthanc } from '../../testing/orthanc';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
 
 const WITH_SEG = path.join(SHARED_DATA, 'dicom', 'ct-3slice-with-seg');
