@@ -22,6 +22,7 @@ export interface Endpoint {
 
 const DICOM_JSON = 'application/dicom+json';
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const REQUEST_IDLE_MS = 120_000;
 
 interface Sent {
   method: 'GET' | 'POST';
@@ -60,6 +61,8 @@ function send(ep: Endpoint, s: Sent): Promise<IncomingMessage> {
         reject(new ApiError('unavailable', `${describe(ep, s)} answered HTTP ${status}`));
       },
     );
+    // An archive that stops answering must not hold a job forever.
+    req.setTimeout(REQUEST_IDLE_MS, () => req.destroy(Object.assign(new Error(`no answer for ${REQUEST_IDLE_MS / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (s.signal?.aborted) return reject(new ApiError('cancelled', 'cancelled'));
       reject(new ApiError('unavailable', `${describe(ep, s)} failed: ${e.code ?? e.message} (is the archive running and reachable?)`));

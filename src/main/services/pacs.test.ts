@@ -61,6 +61,16 @@ afterAll(async () => {
   await orthanc?.stop();
 });
 
+/** dciodvfy (dicom3tools) on an instance exactly as Orthanc returns it: its Error lines. */
+async function dciodvfyErrors(orthancId: string): Promise<string[]> {
+  const file = path.join(tempDir(), 'seg.dcm');
+  writeFileSync(file, await orthanc.restBytes(`/instances/${orthancId}/file`));
+  const check = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  const report = `${check.stdout}${check.stderr}`;
+  expect(report).toMatch(/Segmentation/);
+  return report.split('\n').filter((l) => l.startsWith('Error'));
+}
+
 function ws() {
   const w = workstation();
   opened.push(w.app);
@@ -163,13 +173,7 @@ describe('a DICOMweb archive (real Orthanc)', () => {
       expect(tags.Modality).toBe('SEG');
       expect(tags.ReferencedSeriesSequence[0].SeriesInstanceUID).toBe(ctSeries.MainDicomTags.SeriesInstanceUID);
       expect(tags.ReferencedSeriesSequence[0].ReferencedInstanceSequence.map((r) => r.ReferencedSOPInstanceUID).sort()).toEqual([...ctSops].sort());
-      // dciodvfy (dicom3tools) on the file exactly as Orthanc returns it.
-      const file = path.join(tempDir(), 'seg.dcm');
-      writeFileSync(file, await orthanc.restBytes(`/instances/${found.ID}/file`));
-      const check = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
-      const report = `${check.stdout}${check.stderr}`;
-      expect(report).toMatch(/Segmentation/);
-      expect(report.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+      expect(await dciodvfyErrors(found.ID)).toEqual([]);
     }
 
     // The third workstation, not blinded (the adjudicator), pulls both readers and measures their agreement.
@@ -202,6 +206,7 @@ describe('a DICOMweb archive (real Orthanc)', () => {
     const tags = await orthanc.rest<{ SegmentationType: string; SegmentationFractionalType: string; ReferencedSeriesSequence: unknown[] }>(`/instances/${found.ID}/simplified-tags`);
     expect(tags).toMatchObject({ SegmentationType: 'FRACTIONAL', SegmentationFractionalType: 'PROBABILITY' });
     expect(tags.ReferencedSeriesSequence).toHaveLength(1);
+    expect(await dciodvfyErrors(found.ID)).toEqual([]);
     expect(results.every((r) => r.status === 'stored')).toBe(true);
   });
 });
