@@ -18,7 +18,7 @@ test.afterAll(async () => {
   await orthanc?.stop();
 });
 
-test('searches the archive and retrieves a study from the UI, then stores the reader's SEG back', async ({ page, server }) => {
+test('searches the archive and retrieves a study from the UI, then stores the reader SEG back', async ({ page, server }) => {
   await page.goto(server.url);
   await chooseNewRater(page, 'Dr Archive');
   await page.getByTestId('pacs-open').click();
