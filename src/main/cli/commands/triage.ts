@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiClient, Job, QueueItem, StudySummary } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
+import { csvCell } from '../../../shared/text';
 import { intOption, type CliContext, type Command } from '../command';
 
 /** The studies PATH stands for: imported now, or already imported earlier from it or from below it. */
@@ -36,7 +37,6 @@ export async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promis
 }
 
 const CSV_COLUMNS = ['rank', 'studyId', 'studyName', 'sliceIndex', 'score', 'lesionUncertainty', 'totalUncertainty', 'meanArea', 'status', 'runId'] as const;
-const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 export const triageCommand: Command = {
   name: 'triage',
