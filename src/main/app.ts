@@ -7,6 +7,7 @@ import type { AppContext, AppSettings } from './context';
 import { JobRegistry } from './jobs/registry';
 import { handlers } from './services';
 import { dispatch, type CallContext } from './services/registry';
+import { keyFileCipher, type SecretCipher } from './pacs/secrets';
 import { openDatabase } from './store';
 import { version } from '../../package.json';
 
@@ -14,6 +15,8 @@ export interface AppOptions {
   dataDir?: string;
   modelsDir?: string;
   settings?: Partial<AppSettings>;
+  /** How archive credentials are sealed; default: a key file in the data directory (plain Node has no keychain). */
+  secrets?: (dataDir: string) => SecretCipher;
 }
 
 export interface App {
@@ -54,6 +57,7 @@ export function createApp(options: AppOptions = {}): App {
     db: openDatabase(dataDir),
     jobs: new JobRegistry(),
     settings: { forceCpu: process.env.CALDIFF_FORCE_CPU === '1', ...options.settings },
+    secrets: (options.secrets ?? keyFileCipher)(dataDir),
   };
   const call = (op: string, request: unknown, c: CallContext) => dispatch(handlers, context, op, request, c);
   return {

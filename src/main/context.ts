@@ -1,5 +1,6 @@
 import type { Db } from './store';
 import type { JobRegistry } from './jobs/registry';
+import type { SecretCipher } from './pacs/secrets';
 
 /** Everything a service needs, made once per process by createApp (src/main/app.ts). */
 export interface AppContext {
@@ -10,6 +11,8 @@ export interface AppContext {
   readonly db: Db;
   readonly jobs: JobRegistry;
   readonly settings: AppSettings;
+  /** Seals archive credentials before they reach the store (OS keychain in Electron, a key file otherwise). */
+  readonly secrets: SecretCipher;
 }
 
 export interface AppSettings {

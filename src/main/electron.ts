@@ -2,11 +2,12 @@
  * The Electron main process: one window, sandboxed, context-isolated, talking to the services only through the
  * IPC bridge. The renderer is served from the app:// scheme so that it gets the same strict CSP as browser mode.
  */
-import { app as electronApp, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron';
+import { app as electronApp, BrowserWindow, dialog, ipcMain, net, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app';
 import { useWorkerSpawner, utilityWorker } from './engine/spawn';
+import { electronCipher } from './pacs/secrets';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAppUrl, isExternalLink } from './security';
 import { seedDemoOnce } from './services/demo';
 import { registerIpcBridge } from './transports/ipc';
@@ -82,7 +83,7 @@ let app: App | undefined;
 electronApp.whenReady().then(async () => {
   // The packaged build's RunAsNode fuse is off, so the sampling worker runs as an Electron utility process.
   useWorkerSpawner(utilityWorker((file, args, options) => utilityProcess.fork(file, args, options)));
-  app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData') });
+  app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData'), secrets: (dir) => electronCipher(safeStorage, dir) });
   await seedDemoOnce(app);
   serveRenderer();
   // The workstation needs no browser permission (camera, notifications, ...): refuse both the asking and the checking.

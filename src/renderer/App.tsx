@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { StudySummary } from '../shared/api';
 import { api } from './api';
+import { ArchiveBrowser } from './components/ArchiveBrowser';
 import { ErrorBanner } from './components/ErrorBanner';
 import { HelpOverlay } from './components/HelpOverlay';
 import { RaterChooser } from './components/RaterChooser';
@@ -25,6 +26,7 @@ export function App() {
   const [blinded, setBlinded] = useState(() => localStorage.getItem(BLINDED_KEY) !== 'off');
   const [layout, setLayout] = useState<'axial' | 'mpr'>('axial');
   const [help, setHelp] = useState(false);
+  const [pacs, setPacs] = useState(false);
   const study = useStudy(studyId, report);
 
   useEffect(() => {
@@ -32,6 +34,10 @@ export function App() {
       setStudies(list);
       setStudyId((current) => current ?? list[0]?.id ?? null);
     }, report);
+  }, [report]);
+
+  const refreshStudies = useCallback(() => {
+    api['studies.list']({}).then(setStudies, report);
   }, [report]);
 
   const importPath = useCallback(
@@ -53,6 +59,7 @@ export function App() {
     'dialog.close': () => {
       setHelp(false);
       setChoosing(false);
+      setPacs(false);
     },
   });
 
@@ -77,6 +84,9 @@ export function App() {
         </label>
         <button type="button" onClick={() => setLayout((l) => (l === 'axial' ? 'mpr' : 'axial'))} disabled={!mpr} data-testid="layout-toggle" title={mpr ? 'Coronal, sagittal and 3D views' : `Needs at least ${MIN_SLICES_FOR_3D} slices`}>
           {layout === 'axial' ? 'MPR + 3D' : 'Axial only'}
+        </button>
+        <button type="button" onClick={() => setPacs(true)} data-testid="pacs-open" title="Find studies in an archive (DICOMweb) and store results back">
+          PACS
         </button>
         <button type="button" onClick={() => setHelp(true)} title={tooltip('help.toggle')}>
           ? Help
@@ -119,6 +129,15 @@ export function App() {
         />
       )}
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {pacs && (
+        <ArchiveBrowser
+          rater={rater}
+          blinded={blinded}
+          currentStudyId={studyId}
+          onRetrieved={refreshStudies}
+          onClose={() => setPacs(false)}
+        />
+      )}
     </div>
   );
 }

@@ -203,6 +203,112 @@ const studyRef = z.object({ studyId: id }).strict();
  */
 const viewer = { viewerRaterId: id.nullable(), blinded: z.boolean() };
 
+// ---------- PACS: DICOMweb archives (issue 16) ----------
+
+export const ArchiveAuthSchema = z.enum(['none', 'basic', 'bearer']);
+/** An archive as clients see it: never its password or token. */
+export const ArchiveSchema = z.object({ name: z.string(), url: z.string(), auth: ArchiveAuthSchema, user: z.string().nullable(), createdAt: timestamp });
+export type Archive = z.infer<typeof ArchiveSchema>;
+const archiveName = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only');
+const dicomUid = z.string().regex(/^[0-9]+(\.[0-9]+)*$/, 'a DICOM UID (digits and dots)').max(64);
+const dicomDate = z.string().regex(/^\d{8}$/, 'YYYYMMDD');
+export const ArchiveSeriesSchema = z.object({
+  seriesInstanceUID: z.string(),
+  modality: z.string(),
+  description: z.string(),
+  number: z.number().int().nullable(),
+  instances: z.number().int().nonnegative().nullable(),
+});
+export const ArchiveStudySchema = z.object({
+  studyInstanceUID: z.string(),
+  patientId: z.string(),
+  patientName: z.string(),
+  studyDate: z.string(),
+  accession: z.string(),
+  description: z.string(),
+  modalities: z.array(z.string()),
+  series: z.array(ArchiveSeriesSchema),
+});
+export type ArchiveStudy = z.infer<typeof ArchiveStudySchema>;
+export const StoreWhatSchema = z.enum(['readers', 'consensus', 'model']);
+export const StoreResultSchema = z.object({
+  /** e.g. 'reader:Dr A', 'consensus-majority', 'model:caldiff-lidc-cpu-v1' */
+  item: z.string(),
+  sopInstanceUID: z.string(),
+  status: z.enum(['stored', 'failed', 'unchanged']),
+  message: z.string(),
+});
+export const StudyOriginSchema = z.object({
+  archiveName: z.string(),
+  archiveUrl: z.string(),
+  studyInstanceUID: z.string(),
+  seriesInstanceUID: z.string(),
+  sopInstanceUIDs: z.array(z.string()),
+  retrievedAt: timestamp,
+});
+
+const pacsApi = {
+  'pacs.archives.list': op(empty, z.array(ArchiveSchema), { method: 'GET', path: '/pacs/archives' }),
+  'pacs.archives.add': op(
+    z
+      .object({
+        name: archiveName,
+        /** The DICOMweb root, e.g. http://pacs:8042/dicom-web; credentials go in `credentials`, never in the URL. */
+        url: z.string().url().max(2000),
+        credentials: z.discriminatedUnion('auth', [
+          z.object({ auth: z.literal('none') }).strict(),
+          z.object({ auth: z.literal('basic'), user: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).strict(),
+          z.object({ auth: z.literal('bearer'), token: z.string().min(1).max(16384) }).strict(),
+        ]),
+      })
+      .strict(),
+    ArchiveSchema,
+    { method: 'POST', path: '/pacs/archives/add' },
+  ),
+  'pacs.archives.remove': op(z.object({ name: archiveName }).strict(), ok, { method: 'POST', path: '/pacs/archives/remove' }),
+  'pacs.search': op(
+    z
+      .object({
+        archive: archiveName,
+        patientId: z.string().max(64).optional(),
+        patientName: z.string().max(64).optional(),
+        dateFrom: dicomDate.optional(),
+        dateTo: dicomDate.optional(),
+        modality: z.string().max(16).optional(),
+        accession: z.string().max(16).optional(),
+        limit: z.number().int().positive().max(500).default(50),
+      })
+      .strict(),
+    z.array(ArchiveStudySchema),
+    { method: 'POST', path: '/pacs/search' },
+  ),
+  /**
+   * A job: the image series of a study (or the one named) and the SEGs on them, one instance at a time to disk,
+   * then one all-or-nothing import. Series already in the store are not fetched again. Blinded, a viewer gets
+   * other readers' SEG masks only on slices they have marked reviewed.
+   */
+  'pacs.retrieve': op(
+    z.object({ archive: archiveName, studyInstanceUID: dicomUid, seriesInstanceUID: dicomUid.nullable().default(null), ...viewer }).strict(),
+    JobSchema,
+    { method: 'POST', path: '/pacs/retrieve' },
+  ),
+  /** STOW-RS of a study's SEGs; an item sent before with the same content is not sent again (a retry sends the rest). */
+  'pacs.store': op(
+    z
+      .object({
+        studyId: id,
+        archive: archiveName,
+        what: z.array(StoreWhatSchema).min(1).default(['readers', 'consensus', 'model']),
+        /** Only this reader's SEG (a reader at their own workstation); null: every reader. */
+        raterId: id.nullable().default(null),
+      })
+      .strict(),
+    z.object({ results: z.array(StoreResultSchema) }),
+    { method: 'POST', path: '/pacs/store' },
+  ),
+  'pacs.origin': op(studyRef, StudyOriginSchema.nullable(), { method: 'POST', path: '/pacs/origin' }),
+};
+
 export const api = {
   'app.info': op(
     empty,
@@ -350,6 +456,8 @@ export const api = {
       .nullable(),
     { method: 'POST', path: '/triage/volume' },
   ),
+
+  ...pacsApi,
 } as const;
 
 export type Api = typeof api;

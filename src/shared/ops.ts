@@ -30,6 +30,14 @@ export const OP_NAMES = [
   // masks in every view (issue 14)
   'annotations.volume',
   'triage.volume',
+  // PACS: DICOMweb archives (issue 16)
+  'pacs.archives.list',
+  'pacs.archives.add',
+  'pacs.archives.remove',
+  'pacs.search',
+  'pacs.retrieve',
+  'pacs.store',
+  'pacs.origin',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

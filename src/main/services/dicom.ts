@@ -50,31 +50,45 @@ function algorithmTypeOf(app: AppContext, studyId: number, raterId: number): 'MA
   return row ? 'SEMIAUTOMATIC' : 'MANUAL';
 }
 
-export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], dir: string): string[] {
+/** What a SEG is of: one reader's masks, a consensus, or the model's probabilities. */
+export type SegKind = 'reader' | 'consensus' | 'model';
+
+/** One SEG to write or send, with what it encodes (for deciding whether an identical one was sent already). */
+export interface SegObject {
+  kind: SegKind;
+  /** A stable name: the rater's, 'consensus-majority' / 'consensus-staple', or 'model-<id>'. */
+  name: string;
+  content: Uint8Array | Float32Array;
+  bytes: Uint8Array;
+}
+
+/** Who a consensus SEG says made it: the archive retrieval must not take it for a reader. */
+export const CONSENSUS_CREATOR = 'CalDiff consensus';
+
+/** The study's SEG objects of the kinds asked for; an empty mask gives none. */
+export function segObjects(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], kinds: readonly SegKind[]): SegObject[] {
   const series = (study.sourceMeta as { dicom?: DicomSeriesMeta }).dicom;
   if (!series) throw new ApiError('bad_input', `DICOM SEG export needs a study imported from DICOM; "${study.name}" came from ${study.source}`);
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  const write = (name: string, bytes: Uint8Array) => {
-    const file = path.join(dir, `${safeName(name)}.seg.dcm`);
-    writeFileSync(file, bytes);
-    files.push(file);
-  };
+  const out: SegObject[] = [];
   const described = segmentDescriptions(app.db, study.id);
-  for (const r of raters) {
-    const segment = segmentOf(study, described.get(r.raterId!) ?? LESION, r.mask);
-    if (segment.slices.length === 0) continue;
-    write(r.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: r.name, algorithmType: algorithmTypeOf(app, study.id, r.raterId!), algorithmName: 'CalDiff Workstation', seriesDescription: `${segment.label} (${r.name})` }));
-  }
+  if (kinds.includes('reader'))
+    for (const r of raters) {
+      const segment = segmentOf(study, described.get(r.raterId!) ?? LESION, r.mask);
+      if (segment.slices.length === 0) continue;
+      const bytes = writeDicomSeg({ series, segments: [segment], contentCreatorName: r.name, algorithmType: algorithmTypeOf(app, study.id, r.raterId!), algorithmName: 'CalDiff Workstation', seriesDescription: `${segment.label} (${r.name})` });
+      out.push({ kind: 'reader', name: r.name, content: r.mask, bytes });
+    }
   const agreed = consensusDescription(raters, described);
-  for (const c of consensus) {
-    const segment = segmentOf(study, agreed, c.mask);
-    if (segment.slices.length === 0) continue;
-    const algorithm = c.name.endsWith('staple') ? 'STAPLE' : 'Majority vote';
-    write(c.name, writeDicomSeg({ series, segments: [segment], contentCreatorName: 'CalDiff consensus', algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `${segment.label} consensus (${algorithm})` }));
-  }
+  if (kinds.includes('consensus'))
+    for (const c of consensus) {
+      const segment = segmentOf(study, agreed, c.mask);
+      if (segment.slices.length === 0) continue;
+      const algorithm = c.name.endsWith('staple') ? 'STAPLE' : 'Majority vote';
+      const bytes = writeDicomSeg({ series, segments: [segment], contentCreatorName: CONSENSUS_CREATOR, algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `${segment.label} consensus (${algorithm})` });
+      out.push({ kind: 'consensus', name: c.name, content: c.mask, bytes });
+    }
   const run = currentRun(app.db, study.id);
-  if (run?.state === 'complete') {
+  if (kinds.includes('model') && run?.state === 'complete') {
     const n = sliceLength(study);
     const mean = new Float32Array(n * study.dims[2]);
     for (let k = 0; k < study.dims[2]; k++) {
@@ -82,8 +96,20 @@ export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: Mas
       if (r && r.width * r.height === n) mean.set(r.mean, k * n);
     }
     const segment = segmentOf(study, { ...LESION, label: 'Lesion probability' }, mean);
-    if (segment.slices.length > 0)
-      write(`model-${run.modelId}`, writeDicomSeg({ series, segments: [segment], contentCreatorName: run.modelId, algorithmType: 'AUTOMATIC', algorithmName: run.modelId, fractional: true, seriesDescription: `Lesion probability (${run.modelId})` }));
+    if (segment.slices.length > 0) {
+      const bytes = writeDicomSeg({ series, segments: [segment], contentCreatorName: run.modelId, algorithmType: 'AUTOMATIC', algorithmName: run.modelId, fractional: true, seriesDescription: `Lesion probability (${run.modelId})` });
+      out.push({ kind: 'model', name: `model-${run.modelId}`, content: mean, bytes });
+    }
   }
-  return files;
+  return out;
+}
+
+export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], dir: string): string[] {
+  const objects = segObjects(app, study, raters, consensus, ['reader', 'consensus', 'model']);
+  mkdirSync(dir, { recursive: true });
+  return objects.map((o) => {
+    const file = path.join(dir, `${safeName(o.name)}.seg.dcm`);
+    writeFileSync(file, o.bytes);
+    return file;
+  });
 }

@@ -6,6 +6,7 @@ import { triageHandlers } from './triage';
 import { metricsHandlers } from './metrics';
 import { exportHandlers } from './export';
 import { volumeHandlers } from './volumes';
+import { pacsHandlers } from './pacs';
 
 /** Every operation of the contract, implemented once; transports and the CLI only ever call through here. */
 export const handlers: Handlers = {
@@ -16,4 +17,5 @@ export const handlers: Handlers = {
   ...metricsHandlers,
   ...exportHandlers,
   ...volumeHandlers,
+  ...pacsHandlers,
 };

@@ -3,12 +3,20 @@ import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
-import { readDicomStudy, readSegMasks, type DicomStudy } from '../io/dicom-sources';
+import { readDicomStudy, readSegMasks, type DicomStudy, type SegMasks } from '../io/dicom-sources';
 import { discover, type ImportedStudy } from '../io/sources';
 import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
 import { importOffThread, type ImportProgress } from './import-thread';
 import type { HandlerGroup } from './registry';
 import { formatIssues } from '../../shared/text';
+
+/** What a caller (the archive retrieval) adds to an import, inside its one transaction. */
+export interface ImportHooks {
+  /** The slices of a SEG's masks to keep (all by default): blinding holds back other readers' unreviewed ones. */
+  segSlices?(seg: SegMasks, studyId: number): SegMasks['slices'];
+  /** Runs last inside the transaction, with the studies made: provenance commits or rolls back with them. */
+  inTransaction?(made: { studyId: number; seriesInstanceUID: string }[]): void;
+}
 
 export interface ImportOutcome {
   studyIds: number[];
@@ -43,7 +51,7 @@ function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSe
  * decided inside the transaction, so two processes importing the same files at once make one study. DICOM is
  * decoded before the transaction (its decoders are asynchronous); everything else streams through it.
  */
-export async function importPaths(db: Db, paths: string[], actor: string, options: ImportOptions = {}): Promise<ImportOutcome> {
+export async function importPaths(db: Db, paths: string[], actor: string, options: ImportOptions & ImportHooks = {}): Promise<ImportOutcome> {
   const { items, dicom, skipped } = discover(paths);
   // Read outside the transaction only to avoid decoding series that are already there; checked again inside it.
   const storedBefore = storedDicomSeries(db);
@@ -81,10 +89,16 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
       else add(item.load());
     }
     const bySeries = new Map([...stored].map(([uid, s]) => [uid, s.studyId]));
+    const made: { studyId: number; seriesInstanceUID: string }[] = [];
     for (const d of dicomStudies) {
       const existing = stored.get(d.meta.seriesInstanceUID);
-      if (existing) skipped.push({ path: d.sourcePath, reason: `series already imported as study ${existing.studyId}` });
-      else bySeries.set(d.meta.seriesInstanceUID, add({ ...d, raters: [] }));
+      if (existing) {
+        skipped.push({ path: d.sourcePath, reason: `series already imported as study ${existing.studyId}` });
+        continue;
+      }
+      const studyId = add({ ...d, raters: [] });
+      bySeries.set(d.meta.seriesInstanceUID, studyId);
+      made.push({ studyId, seriesInstanceUID: d.meta.seriesInstanceUID });
     }
     for (const s of dicom.series) {
       const existing = storedBefore.get(s.seriesInstanceUID);
@@ -92,11 +106,14 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     }
     for (const seg of segMasks) {
       const studyId = bySeries.get(seg.seriesInstanceUID)!;
+      const slices = options.segSlices ? options.segSlices(seg, studyId) : seg.slices;
+      if (slices.length === 0) continue;
       const rater = ensureRater(db, seg.raterName, actor);
       setSegmentDescription(db, studyId, rater.id, seg.description);
-      for (const { k, mask } of seg.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
+      for (const { k, mask } of slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
       if (!studyIds.includes(studyId)) studyIds.push(studyId);
     }
+    options.inTransaction?.(made);
     if (options.once) appendAudit(db, { actor: options.once.actor, action: options.once.action, detail: `${studyIds.length} studies from ${paths.join(', ')}` });
     // The answer is built and checked here, so that what cannot be answered (e.g. a value the contract refuses)
     // is never committed either.

@@ -136,4 +136,48 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'DICOMweb archives, where studies came from and what was stored back',
+    sql: `
+      -- A DICOMweb archive (PACS). The password or token is never here in clear: the secret column holds it sealed by the
+      -- OS keychain (Electron safeStorage) or by a key kept outside the database (see pacs/secrets.ts).
+      CREATE TABLE archives (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        url TEXT NOT NULL,
+        auth TEXT NOT NULL CHECK (auth IN ('none', 'basic', 'bearer')),
+        username TEXT,
+        secret BLOB,
+        secret_scheme TEXT,
+        created_at TEXT NOT NULL
+      );
+
+      -- Provenance of a study retrieved from an archive: which archive, which study, series and instances.
+      CREATE TABLE study_origins (
+        study_id INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+        archive_name TEXT NOT NULL,
+        archive_url TEXT NOT NULL,
+        study_instance_uid TEXT NOT NULL,
+        series_instance_uid TEXT NOT NULL,
+        sop_instance_uids TEXT NOT NULL,  -- JSON array, in the order retrieved
+        retrieved_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Every SEG sent to an archive and how it went, so that a retry sends only what failed or changed.
+      CREATE TABLE archive_stores (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        archive_name TEXT NOT NULL,
+        item TEXT NOT NULL,               -- e.g. 'reader:Dr A', 'consensus-majority', 'model:caldiff-...'
+        content_sha256 TEXT NOT NULL,     -- of the masks or probabilities sent, not of the SEG (its UIDs are new each time)
+        sop_instance_uid TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('stored', 'failed')),
+        message TEXT NOT NULL DEFAULT '',
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX archive_stores_by_item ON archive_stores (study_id, archive_name, item);
+    `,
+  },
 ];

@@ -23,7 +23,8 @@ async function studiesOf(api: ApiClient, target: string): Promise<StudySummary[]
   return under;
 }
 
-async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promise<Job> {
+/** Polls a job to its end, showing its progress on a terminal. */
+export async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promise<Job> {
   let last = '';
   for (;;) {
     const now = await api['jobs.get']({ jobId: job.id });
