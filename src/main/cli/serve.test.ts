@@ -134,6 +134,30 @@ describe('caldiff serve --open', () => {
   });
 });
 
+describe('caldiff serve shutting down', () => {
+  it('stops a running triage and exits on SIGTERM, with nothing written into the closed store', async () => {
+    const s = await serve(['--no-demo']);
+    const headers = { authorization: `Bearer ${s.token}`, host: `127.0.0.1:${s.port}`, 'content-type': 'application/json' };
+    const post = (route: string, body: unknown) => request(s.port, { method: 'POST', path: `/api${route}`, headers, body: JSON.stringify(body) });
+    const imported = await post('/studies/import', { paths: [path.join(REPO_ROOT, 'demo')] });
+    const studyId = (JSON.parse(imported.body) as { studies: { id: number }[] }).studies[0].id;
+    const started = await post('/triage/start', { studyId, samples: 16 });
+    expect(started.status).toBe(200);
+    const jobId = (JSON.parse(started.body) as { id: string }).id;
+    // SIGTERM once sampling is under way (a progress signal, not a delay).
+    for (;;) {
+      const job = JSON.parse((await post('/jobs/get', { jobId })).body) as { state: string; step: number; done: number };
+      expect(job.state).toBe('running');
+      if (job.step > 0 || job.done > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100)); // polling, not a timing assumption
+    }
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+    s.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(s.stderr()).not.toMatch(/unexpected error|not open/);
+  });
+});
+
 /** Waits for a file another process writes, by watching for it rather than sleeping a fixed time. */
 async function waitForJson<T>(file: string): Promise<T> {
   for (;;) {

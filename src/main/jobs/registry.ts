@@ -102,6 +102,16 @@ export class JobRegistry {
     for (const { job } of this.jobs.values()) if (job.state === 'running') this.cancel(job.id);
   }
 
+  /** Cancels every running job and waits (at most `timeoutMs`) until each has stopped writing. */
+  async cancelAllAndSettle(timeoutMs: number): Promise<void> {
+    const running = [...this.jobs.values()].filter(({ job }) => job.state === 'running' || job.state === 'queued').map(({ job }) => job.id);
+    this.cancelAll();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(running.map((id) => this.settled(id))), deadline]);
+    clearTimeout(timer);
+  }
+
   private finish(job: Job, state: Job['state'], error: string | null, message: string): void {
     job.state = state;
     job.error = error;

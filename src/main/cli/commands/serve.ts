@@ -51,7 +51,11 @@ export const serveCommand: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // Jobs write to the store: stop them before it closes, so shutdown neither logs writes into a closed store
+    // nor waits on a sampling worker. Whatever still holds the process after that must not keep it alive.
+    await app.context.jobs.cancelAllAndSettle(10_000);
     await bridge.close();
+    setTimeout(() => process.exit(0), 5_000).unref();
     return 0;
   },
 };
