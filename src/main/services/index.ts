@@ -5,6 +5,7 @@ import { annotationHandlers } from './annotations';
 import { triageHandlers } from './triage';
 import { metricsHandlers } from './metrics';
 import { exportHandlers } from './export';
+import { roiHandlers } from './rois';
 
 /** Every operation of the contract, implemented once; transports and the CLI only ever call through here. */
 export const handlers: Handlers = {
@@ -14,4 +15,5 @@ export const handlers: Handlers = {
   ...triageHandlers,
   ...metricsHandlers,
   ...exportHandlers,
+  ...roiHandlers,
 };

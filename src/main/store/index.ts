@@ -6,3 +6,4 @@ export * from './annotations';
 export * from './reviews';
 export * from './runs';
 export * from './segments';
+export * from './rois';
