@@ -52,10 +52,10 @@ export function worldToVoxel(study: Pick<StudyRecord, 'origin' | 'direction' | '
   return [0, 1, 2].map((axis) => (d[axis] * r[0] + d[3 + axis] * r[1] + d[6 + axis] * r[2]) / study.spacing[axis]) as Vec3;
 }
 
-function checkCenter(study: StudyRecord, c: Vec3, what: string): void {
+function checkCenter(study: StudyRecord, c: Vec3, what: (voxel: string) => string = (voxel) => `centre ${voxel}`): void {
   const [nx, ny, nz] = study.dims;
   if (c[0] < 0 || c[1] < 0 || c[2] < 0 || c[0] >= nx || c[1] >= ny || c[2] >= nz)
-    throw new ApiError('bad_input', `${what} ${c.map((v) => Math.round(v)).join(',')} lies outside study ${study.id} (${nx}x${ny}x${nz} voxels)`);
+    throw new ApiError('bad_input', `${what(c.map((v) => Math.round(v)).join(','))} lies outside study ${study.id} (${nx}x${ny}x${nz} voxels)`);
 }
 
 function checkSlices(study: StudyRecord, slices: [number, number], centerZ: number): void {
@@ -74,7 +74,7 @@ function sliceRangeFor(study: StudyRecord, kc: number, diameterMm: number): [num
 /** An ROI at a world position (LPS mm) with a diameter: the voxel it falls in, the slices its diameter spans. */
 export function roiAtWorld(study: StudyRecord, world: Vec3, diameterMm: number, window: [number, number], source: NewRoi['source'], label: string): NewRoi {
   const v = worldToVoxel(study, world);
-  checkCenter(study, v, `world position ${world.join(',')} mm (voxel`);
+  checkCenter(study, v, (voxel) => `world position ${world.join(',')} mm (voxel ${voxel})`);
   const center = v.map(Math.round) as Vec3;
   center[2] = Math.min(study.dims[2] - 1, center[2]);
   return { studyId: study.id, label, center, slices: sliceRangeFor(study, v[2], diameterMm), window, source };
@@ -87,7 +87,7 @@ export function addRoi(app: AppContext, req: { studyId: number; center: Vec3 | n
   let roi: NewRoi;
   if (req.center && req.world) throw new ApiError('validation', 'give a voxel centre or a world position, not both');
   if (req.center) {
-    checkCenter(study, req.center, 'centre');
+    checkCenter(study, req.center);
     const slices = req.slices ?? [req.center[2], req.center[2]];
     checkSlices(study, slices, req.center[2]);
     roi = { studyId: study.id, label, center: req.center, slices, window, source: 'manual' };
@@ -106,7 +106,7 @@ export function changeRoi(app: AppContext, req: { roiId: number; center: Vec3 | 
   const roi = getRoi(app.db, req.roiId);
   const study = getStudy(app.db, roi.studyId);
   const center = req.center ?? roi.center;
-  checkCenter(study, center, 'centre');
+  checkCenter(study, center);
   const slices = req.slices ?? (req.center ? [Math.min(roi.slices[0], center[2]), Math.max(roi.slices[1], center[2])] : roi.slices);
   checkSlices(study, slices, center[2]);
   return updateRoi(app.db, roi.id, { label: req.label || roi.label, center, slices, window: roi.window }, actor);

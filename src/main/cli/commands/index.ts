@@ -7,5 +7,6 @@ import { triageCommand } from './triage';
 import { metricsCommand } from './metrics';
 import { serveCommand } from './serve';
 import { studiesCommand } from './studies';
+import { roiCommand } from './roi';
 
-export const commands: Command[] = [serveCommand, importCommand, studiesCommand, triageCommand, metricsCommand, evalCommand, exportCommand, benchCommand];
+export const commands: Command[] = [serveCommand, importCommand, studiesCommand, roiCommand, triageCommand, metricsCommand, evalCommand, exportCommand, benchCommand];
