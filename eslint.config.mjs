@@ -30,6 +30,13 @@ export default tseslint.config(
     },
   },
   {
+    // The sandboxed preload bundles what it imports: names come from shared/ops.ts, never the zod contract.
+    files: ['src/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/shared/api', 'zod', '**/main/**', '**/renderer/**'] }],
+    },
+  },
+  {
     files: ['**/*.{js,mjs,cjs}', 'scripts/**', 'bin/**'],
     languageOptions: { globals: globals.node },
   },

@@ -47,6 +47,15 @@ test('the viewer opens a demo study and draws real pixels that scroll and window
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help-overlay')).toBeHidden();
 
+  // A slider that has been touched keeps its own arrow keys but lets the letter shortcuts through.
+  await page.getByLabel('My mask opacity').click();
+  await expect(page.getByLabel('My mask opacity')).toBeFocused();
+  await page.keyboard.press('b');
+  await expect(page.getByTestId('tool-brush')).toHaveClass(/active/);
+  await expect(view).toHaveAttribute('data-tool', 'brush');
+  await page.keyboard.press('v');
+  await expect(view).toHaveAttribute('data-tool', 'navigate');
+
   // A real CT in Hounsfield units opens in the lung window, with coronal, sagittal and 3D views.
   await page.getByTestId('import-path').fill(`${SHARED_DATA}/volumes/chest-abdomen-ct.nii.gz`);
   await page.getByTestId('import-submit').click();

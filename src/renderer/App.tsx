@@ -5,6 +5,8 @@ import { ErrorBanner } from './components/ErrorBanner';
 import { HelpOverlay } from './components/HelpOverlay';
 import { RaterChooser } from './components/RaterChooser';
 import { StudyList } from './components/StudyList';
+import { useActionKeys } from './actions/keys';
+import { tooltip } from './actions/table';
 import { useErrors } from './state/errors';
 import { useRater } from './state/rater';
 import { useStudy } from './state/study';
@@ -46,16 +48,13 @@ export function App() {
     [report],
   );
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setHelp(false);
-        setChoosing(false);
-      } else if (e.key === '?' && !(e.target instanceof HTMLInputElement)) setHelp((h) => !h);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  useActionKeys({
+    'help.toggle': () => setHelp((h) => !h),
+    'dialog.close': () => {
+      setHelp(false);
+      setChoosing(false);
+    },
+  });
 
   const toggleBlinded = useCallback(() => {
     setBlinded((b) => {
@@ -79,7 +78,7 @@ export function App() {
         <button type="button" onClick={() => setLayout((l) => (l === 'axial' ? 'mpr' : 'axial'))} disabled={!mpr} data-testid="layout-toggle" title={mpr ? 'Coronal, sagittal and 3D views' : `Needs at least ${MIN_SLICES_FOR_3D} slices`}>
           {layout === 'axial' ? 'MPR + 3D' : 'Axial only'}
         </button>
-        <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+        <button type="button" onClick={() => setHelp(true)} title={tooltip('help.toggle')}>
           ? Help
         </button>
         <button type="button" className="rater-badge" onClick={() => setChoosing(true)} data-testid="rater-badge" title="Switch rater">

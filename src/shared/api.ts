@@ -7,6 +7,7 @@
  * (see masks.ts), images keep their voxel type.
  */
 import { z } from 'zod';
+import { IPC_CHANNEL, isOpName, OP_NAMES, type OpName as ListedOpName } from './ops';
 
 // ---------- building blocks ----------
 
@@ -405,6 +406,13 @@ export const api = {
 
 export type Api = typeof api;
 export type OpName = keyof Api;
+
+// The zod-free list of names (ops.ts, for the preload) must name exactly the operations of this table:
+// an operation added here and not there (or the other way round) is a compile error on this line.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type _OpNamesMatchTheContract = Assert<Same<OpName, ListedOpName>>;
+
 export type Request<K extends OpName> = z.input<Api[K]['request']>;
 export type ParsedRequest<K extends OpName> = z.output<Api[K]['request']>;
 export type Response<K extends OpName> = z.output<Api[K]['response']>;
@@ -412,11 +420,5 @@ export type Response<K extends OpName> = z.output<Api[K]['response']>;
 /** What every client (IPC, HTTP, in-process) offers: one async function per operation. */
 export type ApiClient = { [K in OpName]: (request: Request<K>) => Promise<Response<K>> };
 
-export const opNames = Object.keys(api) as OpName[];
-
-export function isOpName(name: string): name is OpName {
-  return Object.prototype.hasOwnProperty.call(api, name);
-}
-
-/** The name of the IPC channel that carries every call; the preload exposes nothing else. */
-export const IPC_CHANNEL = 'caldiff:call';
+export const opNames: readonly OpName[] = OP_NAMES as readonly ListedOpName[] as readonly OpName[];
+export { IPC_CHANNEL, isOpName };

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/errors';
+import { formatIssues } from '../../shared/text';
 import { ModelCardSchema, type ModelCard } from './card';
 
 export interface ModelEntry {
@@ -38,8 +39,7 @@ export function inspectCard(cardPath: string): ModelEntry {
   }
   const parsed = ModelCardSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'card'}: ${i.message}`).join('; ');
-    return { id: base, cardPath, card: null, file: null, problem: `model card ${cardPath} does not match the card schema: ${issues}` };
+    return { id: base, cardPath, card: null, file: null, problem: `model card ${cardPath} does not match the card schema: ${formatIssues(parsed.error.issues, 'card')}` };
   }
   const card = parsed.data;
   const file = path.resolve(path.dirname(cardPath), card.file);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { WINDOW_PRESETS } from '../../shared/volume';
-import { resampleBilinear, resampleNearest, toModelInput } from './preprocess';
+import { resampleBilinear, toModelInput } from './preprocess';
 
 const size = [128, 128] as const;
 
@@ -41,11 +41,5 @@ describe('resampling', () => {
     expect([...resampleBilinear(new Float32Array([0, 1, 2, 3]), 4, 1, 2, 1)]).toEqual([0.5, 2.5]);
     const up = resampleBilinear(new Float32Array([0, 1]), 2, 1, 4, 1);
     expect([...up]).toEqual([0, 0.25, 0.75, 1]);
-  });
-
-  test('nearest neighbour maps a mask back onto the slice grid', () => {
-    const mask = new Uint8Array([1, 0, 0, 1]); // 2x2
-    expect([...resampleNearest(mask, 2, 2, 4, 2)]).toEqual([1, 1, 0, 0, 0, 0, 1, 1]);
-    expect(resampleNearest(mask, 2, 2, 2, 2)).toBe(mask);
   });
 });

@@ -73,14 +73,3 @@ export function resampleBilinear(src: Float32Array, w: number, h: number, outW: 
   }
   return out;
 }
-
-/** Nearest-neighbour resampling of a binary mask from the model's grid back to the slice's. */
-export function resampleNearest(mask: Uint8Array, w: number, h: number, outW: number, outH: number): Uint8Array {
-  if (w === outW && h === outH) return mask;
-  const out = new Uint8Array(outW * outH);
-  for (let y = 0; y < outH; y++) {
-    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / outH));
-    for (let x = 0; x < outW; x++) out[y * outW + x] = mask[sy * w + Math.min(w - 1, Math.floor(((x + 0.5) * w) / outW))];
-  }
-  return out;
-}

@@ -5,7 +5,8 @@
  */
 import { loadModel, type LoadedModel } from './session';
 import { sliceOutputs } from './outputs';
-import { resampleNearest, toModelInput } from './preprocess';
+import { resampleNearest } from '../../shared/masks';
+import { toModelInput } from './preprocess';
 import type { Progress, RunRequest, SliceMessage } from './protocol';
 import { sampleMasks } from './sampler';
 import { linearSchedule } from './schedule';

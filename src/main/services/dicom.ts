@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import type { AppContext } from '../context';
-import { safeName } from '../io/paths';
+import { safeName } from '../../shared/text';
 import { writeDicomSeg, type DicomSeriesMeta, type SegmentToWrite } from '../io/dicom';
 import { currentRun, getSliceResult, segmentDescriptions, type SegmentDescription, type StudyRecord } from '../store';
 

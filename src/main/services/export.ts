@@ -13,7 +13,7 @@ import { encodeNifti, type NiftiSourceMeta } from '../io/nifti';
 import { encodePngGray } from '../io/png';
 import { currentRun, currentStudyMasks, getSliceResult, getStudy, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
 import { majorityVote, staple } from '../../shared/metrics';
-import { safeName } from '../io/paths';
+import { csvCell, safeName } from '../../shared/text';
 import { exportDicomSegs, type MaskVolume } from './dicom';
 import { studyAgreement } from './metrics';
 import type { HandlerGroup } from './registry';
@@ -68,11 +68,6 @@ function writePngSlices(dir: string, study: StudyRecord, mask: Uint8Array): stri
   }
   return files;
 }
-
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /** The ranking, scores, review status, metrics and provenance of a study, one row per slice. */
 export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVolume[], annotated: Map<number, Set<number>>) {
@@ -129,7 +124,7 @@ function reportCsv(report: ReturnType<typeof studyReport>): string {
     ...metricKeys.map((k) => s.model?.[k] ?? null),
     ...raterNames.map((r) => s.review[r] ?? ''),
   ]);
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  return [header, ...rows].map((r) => r.map((v) => csvCell(v, 6)).join(',')).join('\n') + '\n';
 }
 
 /**

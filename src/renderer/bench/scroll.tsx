@@ -9,6 +9,7 @@
  */
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { navigate } from '../tools/navigate';
 import { SliceView } from '../views/SliceView';
 import { scalarRange, toVtkImage, type DisplayVolume } from '../views/vtkImage';
 import { FIT } from '../views/viewport';
@@ -91,14 +92,13 @@ function Harness() {
       labels={{ left: 'R', right: 'L', top: 'A', bottom: 'P' }}
       flipX={false}
       flipY={false}
-      tool="navigate"
-      brushRadius={3}
+      tool={navigate}
+      toolValues={{}}
+      beginEdit={() => null}
       units="HU"
       onTransform={() => {}}
       onWindow={() => {}}
       onScroll={() => {}}
-      onPaint={() => {}}
-      onFill={() => {}}
     />
   );
 }

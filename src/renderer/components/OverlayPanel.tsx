@@ -1,4 +1,5 @@
-import type { LayerName, OverlaySettings } from '../state/overlays';
+import { tooltip } from '../actions/table';
+import { stepSample, type LayerName, type OverlaySettings } from '../state/overlays';
 import { heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
@@ -86,13 +87,13 @@ export function OverlayPanel(p: OverlayPanelProps) {
       <LayerRow name="sample" label="Model sample" p={p} disabled={noResult} testId="sample" />
       {p.hasResult && (
         <div className="sample-stepper">
-          <button type="button" onClick={() => p.onChange({ ...s, sample: { ...s.sample, on: true, index: (s.sample.index + p.sampleCount - 1) % p.sampleCount } })} title="Previous sample (Shift+G)">
+          <button type="button" onClick={() => p.onChange(stepSample(s, -1, p.sampleCount))} title={tooltip('sample.previous')}>
             ‹
           </button>
           <span data-testid="sample-index">
             sample {s.sample.index + 1} of {p.sampleCount}
           </span>
-          <button type="button" onClick={() => p.onChange({ ...s, sample: { ...s.sample, on: true, index: (s.sample.index + 1) % p.sampleCount } })} title="Next sample (G)">
+          <button type="button" onClick={() => p.onChange(stepSample(s, 1, p.sampleCount))} title={tooltip('sample.next')}>
             ›
           </button>
         </div>

@@ -1,3 +1,4 @@
+import { tooltip } from '../actions/table';
 import { useEffect, useRef } from 'react';
 import type { Job, QueueItem } from '../../shared/api';
 import type { Window } from '../../shared/volume';
@@ -77,7 +78,7 @@ export function QueuePanel(p: QueuePanelProps) {
         </span>
       </div>
       <div className="queue-actions">
-        <button type="button" onClick={p.onTriage} disabled={!!running} data-testid="triage-start" title="Run triage (T)">
+        <button type="button" onClick={p.onTriage} disabled={!!running} data-testid="triage-start" title={tooltip('triage.start')}>
           Run triage
         </button>
         <label className="check">

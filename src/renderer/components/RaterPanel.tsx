@@ -1,3 +1,4 @@
+import { tooltip } from '../actions/table';
 import type { Response } from '../../shared/api';
 
 type SliceMetrics = Response<'metrics.slice'>;
@@ -101,7 +102,7 @@ export function RaterPanel(p: RaterPanelProps) {
             </p>
           )}
           <div className="button-row">
-            <button type="button" onClick={p.onJumpDisagreement} title="Slice where raters disagree most (D)" data-testid="jump-disagreement">
+            <button type="button" onClick={p.onJumpDisagreement} title={tooltip('jump.disagreement')} data-testid="jump-disagreement">
               Most rater disagreement
             </button>
             <button type="button" onClick={p.onJumpMismatch} title="Slice where model uncertainty and rater disagreement differ most" data-testid="jump-mismatch">

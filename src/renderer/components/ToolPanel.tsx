@@ -1,9 +1,11 @@
 import type { ReviewStatus } from '../../shared/api';
-import type { ToolName } from '../views/SliceView';
+import { tooltip } from '../actions/table';
+import { TOOLS } from '../tools/registry';
+import type { ToolState } from '../tools/store';
+import type { NumberSetting } from '../tools/types';
 
 export interface ToolPanelProps {
-  tool: ToolName;
-  brushRadius: number;
+  tools: ToolState;
   canUseModel: boolean;
   sampleIndex: number;
   sampleCount: number;
@@ -14,8 +16,8 @@ export interface ToolPanelProps {
   /** The slice whose mask is loaded and editable, or null while one loads (strokes wait for it). */
   maskSlice: number | null;
   status: ReviewStatus;
-  onTool(t: ToolName): void;
-  onBrushRadius(r: number): void;
+  onTool(id: string): void;
+  onSetting(setting: NumberSetting, value: number): void;
   onFromMean(): void;
   onFromSample(): void;
   onClear(): void;
@@ -24,44 +26,39 @@ export interface ToolPanelProps {
   onReview(s: ReviewStatus): void;
 }
 
-const TOOLS: [ToolName, string, string][] = [
-  ['navigate', 'Navigate', 'V'],
-  ['brush', 'Brush', 'B'],
-  ['eraser', 'Eraser', 'E'],
-  ['fill', 'Fill', 'F'],
-];
-
 export function ToolPanel(p: ToolPanelProps) {
   return (
     <section className="panel tools" data-testid="tool-panel">
       <h2>Annotate</h2>
       <div className="button-row">
-        {TOOLS.map(([t, label, key]) => (
-          <button key={t} type="button" className={p.tool === t ? 'active' : ''} onClick={() => p.onTool(t)} data-testid={`tool-${t}`} title={`${label} (${key})`}>
-            {label}
+        {TOOLS.map((t) => (
+          <button key={t.id} type="button" className={p.tools.active === t ? 'active' : ''} onClick={() => p.onTool(t.id)} data-testid={`tool-${t.id}`} title={tooltip(`tool.${t.id}`)}>
+            {t.label}
           </button>
         ))}
       </div>
-      <label className="slider">
-        Brush size {p.brushRadius * 2 + 1} px
-        <input type="range" min={0} max={30} value={p.brushRadius} onChange={(e) => p.onBrushRadius(Number(e.target.value))} data-testid="brush-size" />
-      </label>
+      {p.tools.active.settings.map((s) => (
+        <label key={s.id} className="slider">
+          {s.caption(p.tools.values[s.id])}
+          <input type="range" min={s.min} max={s.max} step={s.step} value={p.tools.values[s.id]} onChange={(e) => p.onSetting(s, Number(e.target.value))} data-testid={s.id} />
+        </label>
+      ))}
       <div className="button-row">
-        <button type="button" onClick={p.onFromMean} disabled={!p.canUseModel} data-testid="from-mean" title="Start from the model's mean mask (M)">
+        <button type="button" onClick={p.onFromMean} disabled={!p.canUseModel} data-testid="from-mean" title={tooltip('mask.from-mean')}>
           From mean mask
         </button>
-        <button type="button" onClick={p.onFromSample} disabled={!p.canUseModel} data-testid="from-sample" title="Start from the sample shown (S)">
+        <button type="button" onClick={p.onFromSample} disabled={!p.canUseModel} data-testid="from-sample" title={tooltip('mask.from-sample')}>
           From sample {p.sampleCount ? p.sampleIndex + 1 : ''}
         </button>
-        <button type="button" onClick={p.onClear} data-testid="clear-mask" title="Clear (Delete)">
+        <button type="button" onClick={p.onClear} data-testid="clear-mask" title={tooltip('mask.clear')}>
           Clear
         </button>
       </div>
       <div className="button-row">
-        <button type="button" onClick={p.onUndo} disabled={!p.undo} data-testid="undo" title="Undo (Ctrl+Z)">
+        <button type="button" onClick={p.onUndo} disabled={!p.undo} data-testid="undo" title={tooltip('edit.undo')}>
           Undo ({p.undo})
         </button>
-        <button type="button" onClick={p.onRedo} disabled={!p.redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
+        <button type="button" onClick={p.onRedo} disabled={!p.redo} data-testid="redo" title={tooltip('edit.redo')}>
           Redo ({p.redo})
         </button>
         <span className="muted small save-state" data-testid="save-state" data-saving={p.saving ? 'yes' : 'no'} data-revision={p.revision} data-mask-slice={p.maskSlice ?? ''}>
@@ -70,13 +67,13 @@ export function ToolPanel(p: ToolPanelProps) {
       </div>
       <h3>Review</h3>
       <div className="button-row">
-        <button type="button" className={p.status === 'reviewed' ? 'active ok' : ''} onClick={() => p.onReview('reviewed')} data-testid="mark-reviewed" title="Mark reviewed (R)">
+        <button type="button" className={p.status === 'reviewed' ? 'active ok' : ''} onClick={() => p.onReview('reviewed')} data-testid="mark-reviewed" title={tooltip('review.reviewed')}>
           Reviewed
         </button>
-        <button type="button" className={p.status === 'second-look' ? 'active warn' : ''} onClick={() => p.onReview('second-look')} data-testid="mark-second-look" title="Needs a second look (L)">
+        <button type="button" className={p.status === 'second-look' ? 'active warn' : ''} onClick={() => p.onReview('second-look')} data-testid="mark-second-look" title={tooltip('review.second-look')}>
           Second look
         </button>
-        <button type="button" className={p.status === 'unreviewed' ? 'active' : ''} onClick={() => p.onReview('unreviewed')} title="Unreviewed (U)">
+        <button type="button" className={p.status === 'unreviewed' ? 'active' : ''} onClick={() => p.onReview('unreviewed')} title={tooltip('review.unreviewed')}>
           Unreviewed
         </button>
       </div>

@@ -1,11 +1,10 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { packMask, unpackMask } from '../../shared/masks';
 import { api } from '../api';
-import { BrushStroke } from '../tools/brush';
-import { eraserStroke } from '../tools/eraser';
-import { floodFill } from '../tools/fill';
-import { EditHistory } from '../tools/history';
+import type { MaskEdit } from '../tools/types';
+import { EditHistory } from './history';
 
 type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 export type OtherMask = Response<'annotations.get'>['masks'][number] & { pixels: Uint8Array };
@@ -47,7 +46,8 @@ export class AnnotationEditor {
   private state: EditorState = { ref: null, width: 0, height: 0, mask: null, revision: 0, source: 'manual', others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0, editable: false };
   private readonly listeners = new Set<() => void>();
   private readonly history = new EditHistory();
-  private stroke: { brush: BrushStroke; before: Uint8Array } | null = null;
+  /** The edit in progress (a stroke being dragged); a slice change cuts it off. */
+  private edit: MaskEdit | null = null;
   private saves: Promise<void> = Promise.resolve();
   private pending = 0;
   private loadToken = 0;
@@ -73,7 +73,7 @@ export class AnnotationEditor {
 
   async load(ref: SliceRef): Promise<void> {
     const token = ++this.loadToken;
-    if (ownerOf(ref) !== this.maskOwner) this.stroke = null;
+    if (ownerOf(ref) !== this.maskOwner) this.edit = null;
     this.set({ ref });
     try {
       await this.saves; // never read a slice while our own save of it is still in flight
@@ -89,7 +89,7 @@ export class AnnotationEditor {
         this.set({ others, hidden: res.hidden, version: this.state.version + 1 });
         return;
       }
-      this.stroke = null;
+      this.edit = null;
       this.maskOwner = ownerOf(ref);
       this.set({
         width: res.width,
@@ -115,34 +115,29 @@ export class AnnotationEditor {
     return this.state.editable ? this.state.mask : null;
   }
 
-  beginStroke(kind: 'brush' | 'eraser', i: number, j: number, radius: number): void {
+  /** Start an edit of the mask on screen (a tool's gesture); null while the slice's mask is still loading. */
+  beginEdit(): MaskEdit | null {
     const { width, height } = this.state;
     const mask = this.editable();
-    if (!mask) return;
-    const grid = { width, height, data: mask };
-    this.stroke = { brush: kind === 'brush' ? new BrushStroke(grid, radius) : eraserStroke(grid, radius), before: mask.slice() };
-    this.stroke.brush.to(i, j);
-    this.bump();
-  }
-
-  moveStroke(i: number, j: number): void {
-    if (!this.stroke) return;
-    this.stroke.brush.to(i, j);
-    this.bump();
-  }
-
-  endStroke(): void {
-    const stroke = this.stroke;
-    this.stroke = null;
-    if (stroke) this.commit(stroke.before);
-  }
-
-  fill(i: number, j: number): void {
-    const { width, height } = this.state;
-    const mask = this.editable();
-    if (!mask) return;
+    if (!mask) return null;
     const before = mask.slice();
-    if (floodFill({ width, height, data: mask }, i, j)) this.commit(before);
+    let changed = false;
+    const edit: MaskEdit = {
+      grid: { width, height, data: mask },
+      apply: (change) => {
+        if (this.edit !== edit) return;
+        if (change(edit.grid) === false) return;
+        changed = true;
+        this.bump();
+      },
+      end: () => {
+        if (this.edit !== edit) return;
+        this.edit = null;
+        if (changed) this.commit(before);
+      },
+    };
+    this.edit = edit;
+    return edit;
   }
 
   /** Replace the whole mask (model mean, a sample, clear). */
@@ -212,4 +207,15 @@ export class AnnotationEditor {
   flushed(): Promise<void> {
     return this.saves;
   }
+}
+
+/** The editor of one workspace, loading the mask of `ref` whenever it changes. */
+export function useAnnotationEditor(ref: SliceRef, report: (e: unknown) => void): [AnnotationEditor, EditorState] {
+  const [editor] = useState(() => new AnnotationEditor(report));
+  const state = useSyncExternalStore(editor.subscribe, editor.snapshot);
+  const { studyId, sliceIndex, raterId, blinded } = ref;
+  useEffect(() => {
+    void editor.load({ studyId, sliceIndex, raterId, blinded });
+  }, [editor, studyId, sliceIndex, raterId, blinded]);
+  return [editor, state];
 }

@@ -22,3 +22,13 @@ export const DEFAULT_OVERLAYS: OverlaySettings = {
 };
 
 export type LayerName = keyof OverlaySettings;
+
+export function toggleLayer(s: OverlaySettings, name: LayerName): OverlaySettings {
+  return { ...s, [name]: { ...s[name], on: !s[name].on } };
+}
+
+/** Show the next (or previous) of `count` model samples, wrapping around. */
+export function stepSample(s: OverlaySettings, delta: number, count: number): OverlaySettings {
+  if (!count) return s;
+  return { ...s, sample: { ...s.sample, on: true, index: (s.sample.index + delta + count) % count } };
+}

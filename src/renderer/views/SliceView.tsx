@@ -7,9 +7,7 @@ import { imageToScreenMatrix, pixelsPerMm, screenToImage, viewCentreWorld, zoomA
 import { cross, type Vec3 } from './orientation';
 import type { DisplayVolume } from './vtkImage';
 import type { OrientationLabels } from './orientation';
-
-export type ToolName = 'navigate' | 'brush' | 'eraser' | 'fill';
-export type PaintPhase = 'start' | 'move' | 'end';
+import type { Gesture, MaskEdit, Tool } from '../tools/types';
 
 /** A layer drawn over the image: a canvas of any resolution stretched over the slice. */
 export interface OverlayLayer {
@@ -29,17 +27,18 @@ export interface SliceViewProps {
   /** Screen-right runs along -i / screen-down along -j (radiological display of the file's axes). */
   flipX: boolean;
   flipY: boolean;
-  tool: ToolName;
-  brushRadius: number;
+  /** The active tool: it owns the left-button press (see Tool.pointerDown) and may draw its cursor. */
+  tool: Tool;
+  toolValues: Readonly<Record<string, number>>;
+  /** Starts an edit of the mask on screen for the tool; null while none is editable. */
+  beginEdit(): MaskEdit | null;
   units: string;
   onTransform(t: ViewTransform): void;
   onWindow(w: Window): void;
   onScroll(delta: number): void;
-  onPaint(phase: PaintPhase, i: number, j: number): void;
-  onFill(i: number, j: number): void;
 }
 
-type Drag = { kind: 'window' | 'pan' | 'zoom' | 'paint'; x: number; y: number; start: ViewTransform; window: Window } | null;
+type Drag = { kind: 'window' | 'pan' | 'zoom'; x: number; y: number; start: ViewTransform; window: Window } | { kind: 'tool'; gesture: Gesture | null } | null;
 
 /**
  * The axial slice: vtk.js draws the image (window/level on the GPU, one slice texture per change), a 2D canvas
@@ -131,13 +130,9 @@ export function SliceView(props: SliceViewProps) {
     }
     ctx.globalAlpha = 1;
     const cursor = cursorRef.current;
-    if (cursor && (p.tool === 'brush' || p.tool === 'eraser')) {
+    if (cursor && p.tool.drawCursor) {
       const [i, j] = screenToImage(f, p.transform, cursor.x, cursor.y);
-      ctx.beginPath();
-      ctx.arc(Math.round(i) + 0.5, Math.round(j) + 0.5, p.brushRadius + 0.5, 0, 2 * Math.PI);
-      ctx.lineWidth = 1.5 / Math.abs(a);
-      ctx.strokeStyle = p.tool === 'brush' ? '#ffe14d' : '#7fd0ff';
-      ctx.stroke();
+      p.tool.drawCursor(ctx, i, j, p.toolValues, 1 / Math.abs(a));
     }
   }
 
@@ -190,24 +185,14 @@ export function SliceView(props: SliceViewProps) {
     const p = latest.current;
     const { x, y } = localPoint(e);
     (e.target as Element).setPointerCapture(e.pointerId);
-    const painting = (p.tool === 'brush' || p.tool === 'eraser') && e.button === 0 && !e.shiftKey && !e.altKey;
-    if (p.tool === 'fill' && e.button === 0 && !e.shiftKey && !e.altKey) {
+    if (p.tool.pointerDown && e.button === 0 && !e.shiftKey && !e.altKey) {
       const [i, j] = pixelAt(x, y);
-      p.onFill(i, j);
+      const gesture = p.tool.pointerDown({ beginEdit: p.beginEdit, volume: p.volume, slice: p.slice, values: p.toolValues }, i, j);
+      dragRef.current = { kind: 'tool', gesture: gesture ?? null };
       return;
     }
-    const kind: NonNullable<Drag>['kind'] = painting
-      ? 'paint'
-      : e.button === 1 || (e.button === 0 && e.shiftKey)
-        ? 'pan'
-        : e.button === 2
-          ? 'zoom'
-          : 'window';
+    const kind = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 ? 'zoom' : 'window';
     dragRef.current = { kind, x, y, start: p.transform, window: p.window };
-    if (kind === 'paint') {
-      const [i, j] = pixelAt(x, y);
-      p.onPaint('start', i, j);
-    }
   }
 
   function onPointerMove(e: React.PointerEvent) {
@@ -216,13 +201,13 @@ export function SliceView(props: SliceViewProps) {
     updateReadout(x, y);
     const drag = dragRef.current;
     const p = latest.current;
-    if (drag) {
+    if (drag?.kind === 'tool') {
+      const [i, j] = pixelAt(x, y);
+      drag.gesture?.move(i, j);
+    } else if (drag) {
       const dx = x - drag.x;
       const dy = y - drag.y;
-      if (drag.kind === 'paint') {
-        const [i, j] = pixelAt(x, y);
-        p.onPaint('move', i, j);
-      } else if (drag.kind === 'pan') p.onTransform({ ...drag.start, panX: drag.start.panX + dx, panY: drag.start.panY + dy });
+      if (drag.kind === 'pan') p.onTransform({ ...drag.start, panX: drag.start.panX + dx, panY: drag.start.panY + dy });
       else if (drag.kind === 'zoom') p.onTransform(zoomAbout(frameOf(p), drag.start, Math.exp(-dy / 150), drag.x, drag.y));
       else {
         const rate = Math.max(drag.window.width, 16) / 300;
@@ -235,10 +220,10 @@ export function SliceView(props: SliceViewProps) {
   function onPointerUp(e: React.PointerEvent) {
     const drag = dragRef.current;
     dragRef.current = null;
-    if (drag?.kind === 'paint') {
+    if (drag?.kind === 'tool' && drag.gesture) {
       const { x, y } = localPoint(e);
       const [i, j] = pixelAt(x, y);
-      latest.current.onPaint('end', i, j);
+      drag.gesture.end(i, j);
     }
   }
 
@@ -262,7 +247,9 @@ export function SliceView(props: SliceViewProps) {
   return (
     <div
       ref={hostRef}
-      className={`slice-view tool-${props.tool}`}
+      className="slice-view"
+      style={{ cursor: props.tool.cursor }}
+      data-tool={props.tool.id}
       data-testid="slice-view"
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiClient, Job, QueueItem, StudySummary } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
+import { csvCell } from '../../../shared/text';
 import { intOption, type CliContext, type Command } from '../command';
 
 /** The studies PATH stands for: imported now, or already imported earlier from it or from below it. */
@@ -35,7 +36,6 @@ async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promise<Job> 
 }
 
 const CSV_COLUMNS = ['rank', 'studyId', 'studyName', 'roiId', 'sliceIndex', 'score', 'lesionUncertainty', 'totalUncertainty', 'meanArea', 'status', 'runId'] as const;
-const csvCell = (v: string | number | null) => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** --roi ID[,ID...] or all (the default): which regions of interest to score. */
 function roiOption(ctx: CliContext): number[] | null {

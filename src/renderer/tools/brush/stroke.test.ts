@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { paintDisc, paintSegment } from './brush';
-import { grid, show } from './test-grid';
+import { paintDisc, paintSegment } from './stroke';
+import { grid, show } from '../test-grid';
 
 describe('brush', () => {
   it('paints a disc of the given radius, clipped at the border', () => {

@@ -1,4 +1,4 @@
-import type { MaskGrid } from './brush';
+import type { MaskGrid } from '../types';
 
 /**
  * Flood fill from a seed: the 4-connected region of pixels sharing the seed's value takes the other value, so a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { floodFill } from './fill';
-import { grid, show } from './test-grid';
+import { floodFill } from './floodFill';
+import { grid, show } from '../test-grid';
 
 describe('flood fill', () => {
   it('fills the inside of a closed outline and nothing outside it', () => {

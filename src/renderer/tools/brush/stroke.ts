@@ -1,9 +1,5 @@
 /** A round brush on a 0/1 mask: one disc per sample point, discs along a stroke segment so fast drags leave no gaps. */
-export interface MaskGrid {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import type { MaskGrid } from '../types';
 
 export function paintDisc(grid: MaskGrid, ci: number, cj: number, radius: number, value: 0 | 1): void {
   const r = Math.max(0, radius);
@@ -21,20 +17,5 @@ export function paintSegment(grid: MaskGrid, from: [number, number], to: [number
   for (let s = 0; s <= steps; s++) {
     const t = s / steps;
     paintDisc(grid, Math.round(from[0] + (to[0] - from[0]) * t), Math.round(from[1] + (to[1] - from[1]) * t), radius, value);
-  }
-}
-
-/** The brush: a stroke is a sequence of points painted with 1s. */
-export class BrushStroke {
-  private last: [number, number] | null = null;
-  constructor(
-    private readonly grid: MaskGrid,
-    private readonly radius: number,
-    private readonly value: 0 | 1 = 1,
-  ) {}
-
-  to(i: number, j: number): void {
-    paintSegment(this.grid, this.last ?? [i, j], [i, j], this.radius, this.value);
-    this.last = [i, j];
   }
 }
