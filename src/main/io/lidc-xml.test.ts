@@ -48,7 +48,7 @@ function outlinesOf(patient: string) {
   return out;
 }
 
-describe('LIDC-IDRI reader XML', () => {
+describe('LIDC-IDRI reader XML', { timeout: 300_000 }, () => {
   it('fills an outline by the LIDC convention: strictly inside the polygon through the pixel centres', () => {
     // A 5x5 square outline (corners 2..6): 25 pixel centres on or in it, 9 strictly inside, the 16 outline pixels out.
     const square: [number, number][] = [];

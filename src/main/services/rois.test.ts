@@ -52,7 +52,7 @@ function worldOfVoxel(folder: string, [i, j, k]: [number, number, number]): [num
   return [0, 1, 2].map((a) => p[a] + i * columnSpacing * o[a] + j * rowSpacing * o[3 + a]) as [number, number, number];
 }
 
-describe('real CT studies with their LIDC reads', () => {
+describe('real CT studies with their LIDC reads', { timeout: 300_000 }, () => {
   it.each([
     ['LIDC-IDRI-0001', [512, 512, 16], [3, 11]],
     ['LIDC-IDRI-0002', [512, 512, 12], [0, 6]],

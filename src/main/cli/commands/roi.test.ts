@@ -32,7 +32,7 @@ async function run(app: App, command: Command, positionals: string[], values: Cl
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-describe('caldiff roi', () => {
+describe('caldiff roi', { timeout: 300_000 }, () => {
   it('adds ROIs from the raters and by centre, lists, triages one ROI and deletes, on a real CT with its LIDC reads', async () => {
     const app = newApp();
     const [study] = (await app.client()['studies.import']({ paths: [CT] })).studies;
