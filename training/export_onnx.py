@@ -123,8 +123,10 @@ def make_card(model_id: str, onnx_path: Path, unet, training: dict, validation: 
         "learnedVariance": True,
         "mask": {"scale": mask.scale, "low": mask.low, "high": mask.high, "threshold": mask.threshold},
         "input": {"size": [128, 128], "channels": 1, "normalisation": "uint8 windowed CT / 255 -> [0,1]",
-                  "pixelSpacingMm": None,
-                  "notes": ("LIDC-IDRI 128x128 lung-nodule crops (resampled upstream, spacing unknown), image rows "
+                  # The crops are at their scans' own pixel size; this is LIDC-IDRI's in-plane range (the app cuts
+                  # real CT at native pixels inside it, resampling only outside).
+                  "pixelSpacingMm": {"min": 0.46, "max": 0.98},
+                  "notes": ("LIDC-IDRI 128x128 lung-nodule crops at the scans' own in-plane pixel size, image rows "
                             "top to bottom. t is the 0-indexed timestep 0..999 (0 = least noisy). x_t is the noised "
                             f"mask at {lo}/{hi} (background {lo}, lesion {hi}): x_t = sqrt(abar_t) x0 + "
                             "sqrt(1-abar_t) eps. v is Improved DDPM's variance interpolation: log var = (v+1)/2 log "

@@ -5,6 +5,7 @@ import type { ScopedId } from './actions/table';
 import { OverlayPanel } from './components/OverlayPanel';
 import { QueuePanel } from './components/QueuePanel';
 import { RaterPanel } from './components/RaterPanel';
+import { RoiPanel } from './components/RoiPanel';
 import { ToolPanel } from './components/ToolPanel';
 import { useAgreement } from './state/agreement';
 import { useAnnotationEditor } from './state/editor';
@@ -15,6 +16,7 @@ import { useOverlayVolumes } from './state/overlayVolumes';
 import { modelMask, useModelResult } from './state/model';
 import { DEFAULT_OVERLAYS, stepSample, toggleLayer, type OverlaySettings } from './state/overlays';
 import { useReviewQueue } from './state/queue';
+import { useRoiLayer, useRois, useSliceHeaders } from './state/rois';
 import { useSliceState } from './state/slice';
 import type { OpenStudy } from './state/study';
 import { BRUSH_RADIUS } from './tools/brush';
@@ -57,6 +59,9 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const exporter = useExport(studyId, detail.name, report);
   const shown = useOverlayLayers(result, ed, overlays);
   const mprOverlays = useOverlayVolumes({ studyId, raterId: rater.id, blinded, volume, enabled: layout === 'mpr', editor: ed, resultsVersion, settings: overlays, report });
+  const rois = useRois(studyId, report);
+  const roiLayer = useRoiLayer(rois.rois, slice, volume.dims[0], volume.dims[1]);
+  const header = useSliceHeaders(studyId, report)[slice];
 
   const sampleCount = result?.samples.length ?? 0;
   const fromModel = (which: 'mean' | 'sample') => {
@@ -109,13 +114,14 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
       slice={slice}
       window={nav.win}
       transform={nav.transform}
-      overlays={shown.layers}
+      overlays={[...shown.layers, roiLayer]}
       labels={nav.labels}
       flipX={flipX}
       flipY={flipY}
       tool={tools.active}
       toolValues={tools.values}
       beginEdit={() => editor.beginEdit()}
+      addRoi={(center) => void rois.add(center).then(() => toolStore.activate('navigate'))}
       units={detail.intensity === 'HU' ? 'HU' : ''}
       onTransform={nav.setTransform}
       onWindow={nav.setWin}
@@ -130,6 +136,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           items={queue.triage.queue.items}
           reviewed={queue.reviewed}
           total={queue.total}
+          warnings={queue.triage.queue.warnings}
           currentSlice={slice}
           unreviewedOnly={queue.unreviewedOnly}
           allStudies={queue.allStudies}
@@ -146,11 +153,28 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           onTriage={() => void queue.triage.start()}
           onCancel={() => void queue.triage.cancel()}
         />
+        <RoiPanel
+          rois={rois.rois}
+          slices={nav.depth}
+          currentSlice={slice}
+          notes={detail.notes}
+          adding={tools.active.id === 'roi'}
+          onAddTool={() => toolStore.activate('roi')}
+          onFromRaters={() => void rois.fromRaters()}
+          onSlices={(r, range) => void rois.setSlices(r, range)}
+          onDelete={(r) => void rois.remove(r)}
+          onGo={goTo}
+        />
       </aside>
       <main className="viewer">
         <div className="viewer-bar">
           <span className="status-pill" data-testid="review-status">
             {STATUS_TEXT[queue.status]}
+          </span>
+          <span className="small" data-testid="slice-header">
+            index {slice}
+            {header?.instanceNumber != null && ` · instance ${header.instanceNumber}`}
+            {header && ` · ${header.positionMm.toFixed(2)} mm`}
           </span>
           <span className="muted small" title={nav.presets.map((p, i) => `${i + 1}: ${p.name}`).join('\n')}>
             Window presets on keys 1–9 ({nav.presets[0].name}, {nav.presets[1].name}, …) · ? for all shortcuts

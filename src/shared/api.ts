@@ -145,6 +145,8 @@ export const QueueItemSchema = z.object({
   meanArea: z.number(),
   status: ReviewStatusSchema,
   runId: id,
+  /** The region of interest the slice was scored in; null for a model-sized study triaged as one whole image. */
+  roiId: id.nullable(),
 });
 export type QueueItem = z.infer<typeof QueueItemSchema>;
 
@@ -184,6 +186,37 @@ export const AgreementSchema = z.object({
   model: CalibrationMetricsSchema.nullable(),
   /** How many other raters' masks blinding left out of all of the above. */
   hidden: z.number().int().nonnegative(),
+});
+
+// ---------- regions of interest (issue 12: real CT studies) ----------
+
+/**
+ * A nodule-centred box in a study's voxel grid: the model's in-plane window around `center` on every slice of
+ * `slices` (inclusive). `window` is the size in the study's own pixels (128x128 at the model's scale; larger or
+ * smaller only where the scan's pixel spacing lies outside the model's training range).
+ */
+export const RoiSourceSchema = z.enum(['manual', 'world', 'raters', 'csv']);
+export const RoiSchema = z.object({
+  id,
+  studyId: id,
+  label: z.string(),
+  /** Voxel indices [column, row, slice], the slice as the UI counts it. */
+  center: z.tuple([z.number().int(), z.number().int(), sliceIndex]),
+  slices: z.tuple([sliceIndex, sliceIndex]),
+  window: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  source: RoiSourceSchema,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type Roi = z.infer<typeof RoiSchema>;
+
+/** A slice's own header data, so the UI and the CLI count and name slices the same way. */
+export const SliceHeaderSchema = z.object({
+  sliceIndex,
+  /** DICOM InstanceNumber; null where the study did not come from DICOM or the file has none. */
+  instanceNumber: z.number().int().nullable(),
+  /** Position along the slice normal, mm (DICOM: ImagePositionPatient · normal; else origin + k · spacing). */
+  positionMm: z.number(),
 });
 
 export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report']);
@@ -393,6 +426,8 @@ export const api = {
         /** null: the model card's recommended sampler. */
         sampler: z.enum(['ddim', 'ddpm']).nullable().default(null),
         seed: z.number().int().nonnegative().default(0),
+        /** The regions of interest to score; null: every ROI of the study (or the whole image of a model-sized study). */
+        roiIds: z.array(id).min(1).max(1000).nullable().default(null),
       })
       .strict(),
     JobSchema,
@@ -400,7 +435,13 @@ export const api = {
   ),
   'triage.queue': op(
     z.object({ studyId: id.nullable(), raterId: id.nullable() }).strict(),
-    z.object({ items: z.array(QueueItemSchema), reviewed: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+    z.object({
+      items: z.array(QueueItemSchema),
+      reviewed: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      /** What the runs behind these items warned about (resampling, spacing outside the model's range, none known). */
+      warnings: z.array(z.object({ studyId: id, runId: id, message: z.string() })),
+    }),
     { method: 'POST', path: '/triage/queue' },
   ),
   'triage.result': op(z.object({ studyId: id, sliceIndex }).strict(), SliceResultSchema.nullable(), { method: 'POST', path: '/triage/result' }),
@@ -417,6 +458,48 @@ export const api = {
     }),
     { method: 'POST', path: '/metrics/study' },
   ),
+
+  // ---------- regions of interest (issue 12) ----------
+  'roi.list': op(studyRef, z.array(RoiSchema), { method: 'POST', path: '/roi/list' }),
+  'roi.add': op(
+    z
+      .object({
+        studyId: id,
+        /** Voxel centre [column, row, slice]; or give `world` (LPS mm) with `diameterMm`. */
+        center: z.tuple([z.number().int(), z.number().int(), sliceIndex]).nullable().default(null),
+        world: vec3.nullable().default(null),
+        diameterMm: z.number().positive().max(500).nullable().default(null),
+        /** Inclusive slice range; null: the centre slice, or the diameter plus one slice each side for `world`. */
+        slices: z.tuple([sliceIndex, sliceIndex]).nullable().default(null),
+        label: z.string().trim().max(120).nullable().default(null),
+      })
+      .strict(),
+    RoiSchema,
+    { method: 'POST', path: '/roi/add' },
+  ),
+  'roi.update': op(
+    z
+      .object({
+        roiId: id,
+        center: z.tuple([z.number().int(), z.number().int(), sliceIndex]).nullable().default(null),
+        slices: z.tuple([sliceIndex, sliceIndex]).nullable().default(null),
+        label: z.string().trim().max(120).nullable().default(null),
+      })
+      .strict(),
+    RoiSchema,
+    { method: 'POST', path: '/roi/update' },
+  ),
+  'roi.delete': op(z.object({ roiId: id }).strict(), ok, { method: 'POST', path: '/roi/delete' }),
+  /** One ROI per 3-D connected component of the union of every rater's masks on the study. */
+  'roi.fromRaters': op(studyRef, z.array(RoiSchema), { method: 'POST', path: '/roi/from-raters' }),
+  /** A LUNA16-layout CSV (seriesuid,coordX,coordY,coordZ,diameter_mm; LPS mm): rows matched by SeriesInstanceUID, or all to `studyId`. */
+  'roi.importCsv': op(
+    z.object({ path: z.string().min(1), studyId: id.nullable().default(null) }).strict(),
+    z.object({ rois: z.array(RoiSchema), skipped: z.array(z.object({ line: z.number().int().positive(), reason: z.string() })) }),
+    { method: 'POST', path: '/roi/import-csv' },
+  ),
+  'studies.sliceHeaders': op(studyRef, z.array(SliceHeaderSchema), { method: 'POST', path: '/studies/slice-headers' }),
+  // ---------- end of regions of interest ----------
 
   'export.study': op(
     z

@@ -26,6 +26,14 @@ export const OP_NAMES = [
   'triage.result',
   'metrics.slice',
   'metrics.study',
+  // regions of interest (issue 12)
+  'roi.list',
+  'roi.add',
+  'roi.update',
+  'roi.delete',
+  'roi.fromRaters',
+  'roi.importCsv',
+  'studies.sliceHeaders',
   'export.study',
   // masks in every view (issue 14)
   'annotations.volume',

@@ -28,7 +28,14 @@ export const ModelCardSchema = z.object({
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
     channels: z.literal(1),
     normalisation: z.string(),
-    pixelSpacingMm: z.number().positive().nullable(),
+    /**
+     * The in-plane pixel spacing range (mm) of the training images: windows are cut at the scan's own pixels when
+     * its spacing lies inside, and resampled to the nearest end when it lies outside. null: unknown.
+     */
+    pixelSpacingMm: z
+      .object({ min: z.number().positive(), max: z.number().positive() })
+      .refine((r) => r.min <= r.max, 'min must not exceed max')
+      .nullable(),
     notes: z.string().optional(),
   }),
   io: z.object({

@@ -11,7 +11,7 @@ import { sliceLength, type VoxelArray } from '../../shared/volume';
 import type { AppContext } from '../context';
 import { encodeNifti, type NiftiSourceMeta } from '../io/nifti';
 import { encodePngGray } from '../io/png';
-import { currentRun, currentStudyMasks, getSliceResult, getStudy, reviewStatuses, sliceScores, type StudyRecord } from '../store';
+import { currentRun, currentStudyMasks, getSliceResult, getStudy, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
 import { majorityVote, staple } from '../../shared/metrics';
 import { csvCell, safeName } from '../../shared/text';
 import { exportDicomSegs, type MaskVolume } from './dicom';
@@ -84,6 +84,7 @@ export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVol
     return {
       sliceIndex: k,
       rank: rank.get(k) ?? null,
+      roiId: s?.roiId ?? null,
       score: s?.score ?? null,
       totalUncertainty: s?.totalUncertainty ?? null,
       lesionUncertainty: s?.lesionUncertainty ?? null,
@@ -97,6 +98,10 @@ export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVol
     provenance: run
       ? { runId: run.id, modelId: run.modelId, modelSha256: run.modelSha256, provider: run.provider, sampler: run.sampler, seed: run.seed, samples: run.samples, steps: run.steps, state: run.state, timings: run.timings, startedAt: run.startedAt, finishedAt: run.finishedAt }
       : null,
+    /** The regions of interest the model was run in (none: every slice as a whole image). */
+    rois: listRois(app.db, study.id),
+    /** What the run warned about (resampling, spacing outside the model's range, none known). */
+    warnings: run?.warnings ?? [],
     raters: agreement.raters,
     pairwiseDice: agreement.pairwiseDice,
     slices,

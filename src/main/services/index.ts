@@ -7,6 +7,7 @@ import { metricsHandlers } from './metrics';
 import { exportHandlers } from './export';
 import { volumeHandlers } from './volumes';
 import { pacsHandlers } from './pacs';
+import { roiHandlers } from './rois';
 
 /** Every operation of the contract, implemented once; transports and the CLI only ever call through here. */
 export const handlers: Handlers = {
@@ -18,4 +19,5 @@ export const handlers: Handlers = {
   ...exportHandlers,
   ...volumeHandlers,
   ...pacsHandlers,
+  ...roiHandlers,
 };

@@ -4,8 +4,9 @@ import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
 import type { DicomSeriesMeta } from '../io/dicom';
 import { readDicomStudy, readSegMasks, type DicomStudy, type SegMasks } from '../io/dicom-sources';
+import { lidcReadsNear, lidcSeriesUID, readLidcReads, type LidcReads } from '../io/lidc-xml';
 import { discover, type ImportedStudy } from '../io/sources';
-import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db } from '../store';
+import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db, type StudyRecord } from '../store';
 import { importOffThread, type ImportProgress } from './import-thread';
 import type { HandlerGroup } from './registry';
 import { formatIssues } from '../../shared/text';
@@ -55,8 +56,20 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
   const { items, dicom, skipped } = discover(paths);
   // Read outside the transaction only to avoid decoding series that are already there; checked again inside it.
   const storedBefore = storedDicomSeries(db);
-  const dicomStudies: DicomStudy[] = [];
-  for (const s of dicom.series) if (!storedBefore.has(s.seriesInstanceUID)) dicomStudies.push(await readDicomStudy(s));
+  const dicomStudies: (DicomStudy & { lidcReads: LidcReads[] })[] = [];
+  for (const s of dicom.series) {
+    if (storedBefore.has(s.seriesInstanceUID)) continue;
+    const study = await readDicomStudy(s);
+    const lidcReads = lidcReadsNear(study.sourcePath)
+      .filter((file) => [study.meta.seriesInstanceUID, ''].includes(lidcSeriesUID(file)))
+      .map((file) => readLidcReads(file, study.meta));
+    for (const reads of lidcReads) study.notes.push(lidcNote(reads));
+    if (lidcReads.length) study.sourceMeta = { ...study.sourceMeta, lidcMarkers: lidcReads.flatMap((r) => r.markers) };
+    dicomStudies.push({ ...study, lidcReads });
+  }
+  const readsFiles = new Set(dicomStudies.flatMap((d) => d.lidcReads.map((r) => r.file)));
+  const notSkipped = skipped.filter((s) => !readsFiles.has(s.path));
+  skipped.splice(0, skipped.length, ...notSkipped);
   const candidates = [...dicomStudies.map((d) => d.meta), ...[...storedBefore.values()].map((s) => s.meta)];
   const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
 
@@ -99,6 +112,11 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
       const studyId = add({ ...d, raters: [] });
       bySeries.set(d.meta.seriesInstanceUID, studyId);
       made.push({ studyId, seriesInstanceUID: d.meta.seriesInstanceUID });
+      for (const reads of d.lidcReads)
+        for (const r of reads.raters) {
+          const rater = ensureRater(db, r.raterName, actor);
+          for (const { k, mask } of r.slices) saveMask(db, { studyId, sliceIndex: k, raterId: rater.id, mask, source: 'imported', baseRevision: null }, actor);
+        }
     }
     for (const s of dicom.series) {
       const existing = storedBefore.get(s.seriesInstanceUID);
@@ -125,7 +143,31 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
   return run.immediate();
 }
 
-export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studies.import' | 'studies.delete' | 'studies.volume' | 'studies.slice'> = {
+function lidcNote(reads: LidcReads): string {
+  const outlined = reads.raters.filter((r) => r.slices.length > 0).length;
+  const small = reads.markers.filter((m) => m.kind === 'nodule < 3 mm').length;
+  const nonNodules = reads.markers.length - small;
+  return (
+    `LIDC reads ${path.basename(reads.file)}: ${reads.raters.length} reading sessions, ${outlined} with outlines on this series` +
+    (reads.outlinesElsewhere ? `; ${reads.outlinesElsewhere} outlines lie on slices this series does not hold` : '') +
+    (reads.markers.length ? `; ${small} nodules under 3 mm and ${nonNodules} non-nodules kept as point markers, not masks` : '')
+  );
+}
+
+/** Each slice's InstanceNumber (DICOM) and position along the slice normal, in the study's k order. */
+export function sliceHeaders(study: StudyRecord) {
+  const instances = (study.sourceMeta as { dicom?: DicomSeriesMeta }).dicom?.instances;
+  const d = study.direction;
+  const normal = [d[2], d[5], d[8]];
+  const along = (p: readonly number[]) => p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
+  return Array.from({ length: study.dims[2] }, (_, k) => ({
+    sliceIndex: k,
+    instanceNumber: instances?.[k]?.instanceNumber ?? null,
+    positionMm: instances?.[k] ? along(instances[k].imagePositionPatient) : along(study.origin) + k * study.spacing[2],
+  }));
+}
+
+export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studies.import' | 'studies.delete' | 'studies.volume' | 'studies.slice' | 'studies.sliceHeaders'> = {
   'studies.list': (_req, app) => listStudies(app.db),
 
   'studies.get': ({ studyId }, app) => {
@@ -165,6 +207,8 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
     const v = readVolume(app.db, s);
     return { dims: v.dims, spacing: v.spacing, origin: v.origin, direction: v.direction, dtype: v.dtype, intensity: v.intensity, window: v.window, data: v.data };
   },
+
+  'studies.sliceHeaders': ({ studyId }, app) => sliceHeaders(getStudy(app.db, studyId)),
 
   'studies.slice': ({ studyId, sliceIndex }, app) => {
     const s = getStudy(app.db, studyId);

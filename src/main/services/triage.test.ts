@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unpackMask } from '../../shared/masks';
@@ -156,17 +156,26 @@ describe('triage', () => {
     expect(runs(app)).toEqual([expect.objectContaining({ id: runId, state: 'failed' })]);
   });
 
-  it('resamples a study that is not 128x128 with a visible warning, results on the study grid', async () => {
+  it("refuses a study that is not model-sized without an ROI; a 3 mm CT is resampled to the model's scale inside one", async () => {
     const { app, api } = newApp();
     const [ct] = (await api['studies.import']({ paths: [CT] })).studies;
     expect(ct.dims).toEqual([122, 101, 112]);
+    await expect(api['triage.start']({ studyId: ct.id, samples: 2, steps: 2 })).rejects.toThrow(/122x101 slices and no region of interest/);
+    // The fixture card knows no training spacing; give it the shipped model's range.
+    const card = path.join(app.context.modelsDir, 'bayes.json');
+    const json = JSON.parse(readFileSync(card, 'utf8'));
+    writeFileSync(card, JSON.stringify({ ...json, input: { ...json.input, pixelSpacingMm: { min: 0.46, max: 0.98 } } }));
+    const roi = await api['roi.add']({ studyId: ct.id, center: [60, 50, 60], slices: [60, 61] });
+    // 128 px at 0.98 mm cover 125 mm: 42 of this scan's 3 mm pixels
+    expect(roi.window).toEqual([42, 42]);
     const job = await app.context.jobs.settled((await api['triage.start']({ studyId: ct.id, samples: 2, steps: 2 })).id);
     expect(job.state).toBe('done');
-    expect(job.warnings).toEqual([expect.stringMatching(/slices are 122x101, the model takes 128x128; each slice is resampled/)]);
+    expect(job.warnings).toEqual([expect.stringMatching(/pixel spacing 3\.000 x 3\.000 mm lies outside the model's training range 0\.46-0\.98 mm, so each region of interest is cut as 42x42 pixels and resampled to 128x128/)]);
     const result = await api['triage.result']({ studyId: ct.id, sliceIndex: 60 });
     expect(result).toMatchObject({ width: 122, height: 101 });
     expect(result!.uncertainty).toHaveLength(122 * 101);
-    expect(result!.warnings[0]).toMatch(/slice 60 is 122x101, the model takes 128x128/);
+    expect(result!.warnings[0]).toMatch(/slice 60 is 42x42, the model takes 128x128/);
+    expect((await api['triage.queue']({ studyId: ct.id, raterId: null })).items.map((i) => i.sliceIndex).sort()).toEqual([60, 61]);
   });
 
   it('a model that breaks the contract fails the job naming the file, and the models list says why', async () => {

@@ -3,12 +3,15 @@
  * scores as a model run with its provenance, and rank slices by uncertainty for review.
  */
 import type { z } from 'zod';
-import type { ModelInfoSchema, QueueItem, ReviewStatus } from '../../shared/api';
+import type { ModelInfoSchema, QueueItem, ReviewStatus, Roi } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { packMask } from '../../shared/masks';
 import type { AppContext } from '../context';
 import { startSampling } from '../engine/client';
+import type { ModelCard } from '../engine/card';
 import { discoverModels, resolveModel } from '../engine/models';
+import type { SliceMessage } from '../engine/protocol';
+import { cutWindow, modelWindow, pasteWindow, windowOrigin } from '../engine/window';
 import type { ProviderReport } from '../engine/providers';
 import type { SamplerName } from '../engine/sampler';
 import type { JobControl } from '../jobs/registry';
@@ -17,17 +20,21 @@ import {
   currentRun,
   findCompleteRun,
   finishRun,
+  getRoi,
   getSliceResult,
   getStudy,
+  listRois,
   listStudies,
   readSlice,
   saveSliceResult,
   sliceScores,
   type Db,
   type RunSettings,
+  type SliceResult,
   type StudyRecord,
 } from '../store';
 import type { HandlerGroup } from './registry';
+import { isModelSized, knownSpacing } from './rois';
 
 type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
@@ -47,6 +54,8 @@ export interface TriageOptions {
   /** null: the card's recommended sampler. */
   sampler: SamplerName | null;
   seed: number;
+  /** null: every ROI of the study, or the whole image of a model-sized study without ROIs. */
+  roiIds?: number[] | null;
 }
 
 /** The settings a run is identified by, with the model's defaults filled in. */
@@ -69,13 +78,62 @@ export function runSettings(app: AppContext, studyId: number, o: TriageOptions) 
   return { model, settings };
 }
 
+/** One window the worker samples: where it came from in the study and where its results go back. */
+interface Crop {
+  sliceIndex: number;
+  roiId: number;
+  origin: [number, number];
+  size: [number, number];
+}
+
+/** What a run samples: every slice whole (a model-sized study without ROIs), or the ROIs' windows on their slices. */
+type Regions = { kind: 'whole' } | { kind: 'rois'; rois: Roi[]; size: [number, number]; warnings: string[] };
+
+/**
+ * A study whose slices are not what the model takes is never shrunk to it whole: it is sampled only inside its
+ * regions of interest, at the model's scale, and refused without one.
+ */
+export function planRegions(app: AppContext, study: StudyRecord, card: ModelCard, roiIds: number[] | null): Regions {
+  const rois = roiIds === null ? listRois(app.db, study.id) : roiIds.map((id) => getRoi(app.db, id));
+  const foreign = rois.find((r) => r.studyId !== study.id);
+  if (foreign) throw new ApiError('bad_input', `ROI ${foreign.id} belongs to study ${foreign.studyId}, not ${study.id}`);
+  if (rois.length === 0) {
+    if (isModelSized(study, card.input.size)) return { kind: 'whole' };
+    const [mw, mh] = card.input.size;
+    throw new ApiError(
+      'bad_input',
+      `${study.name} has ${study.dims[0]}x${study.dims[1]} slices and no region of interest: the model reads ${mw}x${mh} windows around a nodule at the scan's scale, not whole slices. ` +
+        `Add a nodule ROI first (the "Add nodule ROI" tool, or caldiff roi add ${study.id} --center X,Y,Z | --world x,y,z --diameter MM | --from-raters, or caldiff roi import FILE.csv)`,
+    );
+  }
+  const plan = modelWindow(card, knownSpacing(study), study.name);
+  return { kind: 'rois', rois: [...rois].sort((a, b) => a.id - b.id), size: plan.size, warnings: plan.warnings };
+}
+
+/** The windows to sample, slice by slice (ROIs by id within a slice), so a slice's windows arrive together. */
+function cropsOf(regions: Extract<Regions, { kind: 'rois' }>): Crop[] {
+  const crops: Crop[] = [];
+  const slices = [...new Set(regions.rois.flatMap((r) => Array.from({ length: r.slices[1] - r.slices[0] + 1 }, (_, i) => r.slices[0] + i)))].sort((a, b) => a - b);
+  for (const k of slices)
+    for (const roi of regions.rois)
+      if (k >= roi.slices[0] && k <= roi.slices[1]) crops.push({ sliceIndex: k, roiId: roi.id, origin: windowOrigin(roi.center, regions.size), size: regions.size });
+  return crops;
+}
+
+const regionsKey = (regions: Regions) =>
+  regions.kind === 'whole' ? '' : JSON.stringify(regions.rois.map((r) => ({ id: r.id, center: r.center, slices: r.slices, window: regions.size })));
+
 export function startTriage(app: AppContext, studyId: number, options: TriageOptions, actor: string) {
   const study = getStudy(app.db, studyId);
   const { model, settings } = runSettings(app, studyId, options);
-  const total = study.dims[2];
+  const regions = planRegions(app, study, model.card, options.roiIds ?? null);
+  settings.regions = regionsKey(regions);
+  const crops = regions.kind === 'rois' ? cropsOf(regions) : null;
+  const total = crops ? crops.length : study.dims[2];
   const stored = findCompleteRun(app.db, settings);
   if (stored) {
     return app.jobs.start('triage', studyId, total, async (control) => {
+      for (const w of stored.warnings) control.warn(w);
       control.progress({ done: total, step: settings.steps, steps: settings.steps });
       return `served from stored run ${stored.id} (${settings.modelId}, ${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
     });
@@ -87,11 +145,58 @@ export function startTriage(app: AppContext, studyId: number, options: TriageOpt
     queue.pending++;
     const mine = queue.tail
       .catch(() => undefined)
-      .then(() => runTriage(app, study, model, settings, control, actor))
+      .then(() => runTriage(app, study, model, settings, regions.kind === 'rois' ? regions.warnings : [], crops, control, actor))
       .finally(() => queue.pending--);
     queue.tail = mine;
     return mine;
   });
+}
+
+/**
+ * Puts a slice's sampled windows back into the slice: samples, mean, uncertainty and entropy are the window's
+ * inside it and zero (no lesion, no doubt) outside; the scores add up over the slice's windows.
+ */
+export function pasteSlice(study: Pick<StudyRecord, 'dims'>, parts: { crop: Crop; result: SliceMessage }[]): SliceResult {
+  const [width, height] = study.dims;
+  const n = width * height;
+  const samples = parts[0].result.samples.map(() => new Uint8Array(n));
+  const mean = new Float32Array(n);
+  const uncertainty = new Float32Array(n);
+  const entropy = new Float32Array(n);
+  let totalUncertainty = 0;
+  let lesionUncertainty = 0;
+  let score = 0;
+  let meanArea = 0;
+  let elapsedMs = 0;
+  const warnings: string[] = [];
+  for (const { crop, result } of parts) {
+    result.samples.forEach((m, i) => pasteWindow(samples[i], width, height, m, crop.origin, crop.size));
+    pasteWindow(mean, width, height, result.mean, crop.origin, crop.size);
+    pasteWindow(uncertainty, width, height, result.uncertainty, crop.origin, crop.size);
+    pasteWindow(entropy, width, height, result.entropy, crop.origin, crop.size);
+    totalUncertainty += result.totalUncertainty;
+    lesionUncertainty += result.lesionUncertainty;
+    score += result.score;
+    meanArea += result.meanArea;
+    elapsedMs += result.elapsedMs;
+    warnings.push(...result.warnings);
+  }
+  return {
+    sliceIndex: parts[0].crop.sliceIndex,
+    width,
+    height,
+    samples,
+    mean,
+    uncertainty,
+    entropy,
+    totalUncertainty,
+    lesionUncertainty,
+    score,
+    meanArea,
+    warnings,
+    elapsedMs,
+    roiId: parts[0].crop.roiId,
+  };
 }
 
 async function runTriage(
@@ -99,29 +204,24 @@ async function runTriage(
   study: StudyRecord,
   model: ReturnType<typeof resolveModel>,
   settings: RunSettings,
+  runWarnings: string[],
+  crops: Crop[] | null,
   control: JobControl,
   actor: string,
 ): Promise<string> {
   if (control.signal.aborted) throw new ApiError('cancelled', 'triage was cancelled before it started');
+  for (const w of runWarnings) control.warn(w);
   const [width, height] = study.dims;
-  const [mw, mh] = model.card.input.size;
-  if (width !== mw || height !== mh)
-    control.warn(
-      `${study.name}: slices are ${width}x${height}, the model takes ${mw}x${mh}; each slice is resampled (bilinear) for the model and its masks mapped back (nearest neighbour)`,
-    );
-  const slices = Array.from({ length: study.dims[2] }, (_, k) => ({
-    index: k,
-    width,
-    height,
-    data: readSlice(app.db, study, k),
-    intensity: study.intensity,
-    window: study.window,
-  }));
+  const image = { intensity: study.intensity, window: study.window };
+  const slices = crops
+    ? crops.map((c) => ({ index: c.sliceIndex, width: c.size[0], height: c.size[1], data: cutWindow(readSlice(app.db, study, c.sliceIndex), width, height, c.origin, c.size), ...image }))
+    : Array.from({ length: study.dims[2] }, (_, k) => ({ index: k, width, height, data: readSlice(app.db, study, k), ...image }));
   const started = performance.now();
   const live = liveRunsOf(app);
   let runId: number | null = null;
   let loadMs = 0;
   let done = 0;
+  let pending: { crop: Crop; result: SliceMessage }[] = [];
   control.progress({ message: `loading ${settings.modelId}` });
   const handle = startSampling(
     {
@@ -135,7 +235,7 @@ async function runTriage(
       ready: (report, ms) => {
         lastProvider.set(app, report);
         loadMs = ms;
-        runId = createRun(app.db, settings, report.active ?? 'none', actor);
+        runId = createRun(app.db, settings, report.active ?? 'none', actor, runWarnings);
         // Which process samples it, so another process sharing the database can tell a live run from a dead one.
         app.db.prepare('UPDATE model_runs SET timings = ? WHERE id = ?').run(JSON.stringify({ pid: process.pid }), runId);
         live.add(runId);
@@ -143,10 +243,18 @@ async function runTriage(
         control.progress({ message: `sampling on ${report.active}${skipped.length ? ` (${skipped.map((a) => `${a.provider}: ${a.reason}`).join('; ')})` : ''}` });
       },
       progress: (p) =>
-        control.progress({ done: p.done, step: p.step, steps: p.steps, message: `slice ${p.done + 1} of ${p.slices} (index ${p.sliceIndex}), step ${p.step} of ${p.steps}` }),
+        control.progress({ done: p.done, step: p.step, steps: p.steps, message: `${crops ? 'window' : 'slice'} ${p.done + 1} of ${p.slices} (slice ${p.sliceIndex}), step ${p.step} of ${p.steps}` }),
       slice: (s) => {
         if (runId === null) throw new ApiError('internal', 'the sampling worker sent a slice before its model was ready');
-        saveSliceResult(app.db, runId, s);
+        if (crops) {
+          // Windows arrive in the order they were sent; a slice is stored once all of its windows are in.
+          const crop = crops[done];
+          pending.push({ crop, result: s });
+          if (crops[done + 1]?.sliceIndex !== crop.sliceIndex) {
+            saveSliceResult(app.db, runId, pasteSlice(study, pending));
+            pending = [];
+          }
+        } else saveSliceResult(app.db, runId, s);
         done++;
         control.progress({ done, step: 0 });
       },
@@ -158,7 +266,7 @@ async function runTriage(
     await handle.done;
     const totalMs = performance.now() - started;
     finishRun(app.db, runId!, 'complete', { loadMs, totalMs, msPerSlice: (totalMs - loadMs) / Math.max(1, done), slices: done }, null, actor);
-    return `run ${runId}: ${done} slices sampled (${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
+    return `run ${runId}: ${done} ${crops ? 'ROI windows' : 'slices'} sampled (${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
   } catch (e) {
     const error = ApiError.from(e);
     if (runId === null && error.code === 'bad_input') {
@@ -230,12 +338,14 @@ function statusesOfRater(db: Db, studyId: number, raterId: number): Map<number, 
 }
 
 /** Every scored slice of the study (or of all studies), most uncertain first. */
-export function triageQueue(db: Db, studyId: number | null, raterId: number | null): { items: QueueItem[]; reviewed: number; total: number } {
+export function triageQueue(db: Db, studyId: number | null, raterId: number | null) {
   const studies = studyId === null ? listStudies(db) : [getStudy(db, studyId)];
   const items: QueueItem[] = [];
+  const warnings: { studyId: number; runId: number; message: string }[] = [];
   for (const study of studies) {
     const run = currentRun(db, study.id);
     if (!run) continue;
+    for (const message of run.warnings) warnings.push({ studyId: study.id, runId: run.id, message });
     const status = raterId === null ? statusesAcrossRaters(db, study.id) : statusesOfRater(db, study.id, raterId);
     for (const s of sliceScores(db, [run.id]))
       items.push({
@@ -248,10 +358,11 @@ export function triageQueue(db: Db, studyId: number | null, raterId: number | nu
         meanArea: s.meanArea,
         status: status.get(s.sliceIndex) ?? 'unreviewed',
         runId: run.id,
+        roiId: s.roiId,
       });
   }
   items.sort((a, b) => b.score - a.score || b.totalUncertainty - a.totalUncertainty || a.studyId - b.studyId || a.sliceIndex - b.sliceIndex);
-  return { items, reviewed: items.filter((i) => i.status !== 'unreviewed').length, total: items.length };
+  return { items, reviewed: items.filter((i) => i.status !== 'unreviewed').length, total: items.length, warnings };
 }
 
 // ---------- models ----------

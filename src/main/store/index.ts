@@ -7,3 +7,4 @@ export * from './reviews';
 export * from './runs';
 export * from './segments';
 export * from './archives';
+export * from './rois';

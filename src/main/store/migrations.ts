@@ -137,6 +137,32 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'regions of interest; runs on ROIs with their warnings',
+    sql: `
+      -- A nodule-centred box: the model's in-plane window (in the study's own pixels) around a voxel centre, on an
+      -- inclusive slice range. Triage of a study whose slices are not model-sized samples only these windows.
+      CREATE TABLE rois (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        cx INTEGER NOT NULL, cy INTEGER NOT NULL, cz INTEGER NOT NULL,
+        slice_start INTEGER NOT NULL, slice_end INTEGER NOT NULL CHECK (slice_end >= slice_start),
+        window_w INTEGER NOT NULL, window_h INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('manual', 'world', 'raters', 'csv')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX rois_by_study ON rois (study_id);
+      -- What a run sampled ('' = every slice as a whole image; else the ROIs' geometry as JSON, so a run is served
+      -- again only for the same boxes) and what it warned about.
+      ALTER TABLE model_runs ADD COLUMN regions TEXT NOT NULL DEFAULT '';
+      ALTER TABLE model_runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+      -- The ROI a slice result was cut out of (NULL: the whole image); no foreign key, so results outlive an edit.
+      ALTER TABLE slice_results ADD COLUMN roi_id INTEGER;
+    `,
+  },
+  {
     version: 4,
     name: 'DICOMweb archives, where studies came from and what was stored back',
     sql: `

@@ -13,6 +13,8 @@ export interface RunSettings {
   seed: number;
   samples: number;
   steps: number;
+  /** What was sampled: '' (the default) for every slice as a whole image, else the regions of interest's geometry (JSON). */
+  regions?: string;
 }
 
 export interface RunRecord extends RunSettings {
@@ -21,6 +23,8 @@ export interface RunRecord extends RunSettings {
   state: 'running' | 'complete' | 'cancelled' | 'failed';
   timings: Record<string, number>;
   error: string | null;
+  /** Run-level warnings (resampling, spacing outside the model's range, none known), kept for a run served again. */
+  warnings: string[];
   startedAt: string;
   finishedAt: string | null;
 }
@@ -32,23 +36,27 @@ export interface SliceResult extends SliceOutputs {
   height: number;
   warnings: string[];
   elapsedMs: number;
+  /** The region of interest it was cut out of; null (the default): the whole image. */
+  roiId?: number | null;
 }
 
 const runColumns = `id, study_id AS studyId, model_id AS modelId, model_sha256 AS modelSha256, provider, sampler, seed, samples, steps,
-  state, timings, error, started_at AS startedAt, finished_at AS finishedAt`;
+  regions, state, timings, error, warnings, started_at AS startedAt, finished_at AS finishedAt`;
 
-function toRun(r: Omit<RunRecord, 'timings'> & { timings: string }): RunRecord {
-  return { ...r, timings: JSON.parse(r.timings) };
+type RunRow = Omit<RunRecord, 'timings' | 'warnings'> & { timings: string; warnings: string };
+
+function toRun(r: RunRow): RunRecord {
+  return { ...r, timings: JSON.parse(r.timings), warnings: JSON.parse(r.warnings) };
 }
 
-export function createRun(db: Db, s: RunSettings, provider: string, actor: string): number {
+export function createRun(db: Db, s: RunSettings, provider: string, actor: string, warnings: string[] = []): number {
   return db.transaction(() => {
     const { lastInsertRowid } = db
       .prepare(
-        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, state, started_at)
-         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, 'running', @at)`,
+        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, regions, warnings, state, started_at)
+         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, @regions, @warnings, 'running', @at)`,
       )
-      .run({ ...s, provider, at: new Date().toISOString() });
+      .run({ ...s, regions: s.regions ?? '', provider, warnings: JSON.stringify(warnings), at: new Date().toISOString() });
     const id = Number(lastInsertRowid);
     appendAudit(db, { actor, action: 'run.start', studyId: s.studyId, detail: `run ${id}: ${s.modelId} ${s.sampler} N=${s.samples} K=${s.steps} seed=${s.seed} on ${provider}` });
     return id;
@@ -64,7 +72,7 @@ export function finishRun(db: Db, runId: number, state: 'complete' | 'cancelled'
 }
 
 export function getRun(db: Db, runId: number): RunRecord | undefined {
-  const r = db.prepare(`SELECT ${runColumns} FROM model_runs WHERE id = ?`).get(runId) as (Omit<RunRecord, 'timings'> & { timings: string }) | undefined;
+  const r = db.prepare(`SELECT ${runColumns} FROM model_runs WHERE id = ?`).get(runId) as RunRow | undefined;
   return r && toRun(r);
 }
 
@@ -73,9 +81,9 @@ export function findCompleteRun(db: Db, s: RunSettings): RunRecord | undefined {
   const r = db
     .prepare(
       `SELECT ${runColumns} FROM model_runs WHERE state = 'complete' AND study_id = @studyId AND model_id = @modelId AND model_sha256 = @modelSha256
-       AND sampler = @sampler AND seed = @seed AND samples = @samples AND steps = @steps ORDER BY id DESC LIMIT 1`,
+       AND sampler = @sampler AND seed = @seed AND samples = @samples AND steps = @steps AND regions = @regions ORDER BY id DESC LIMIT 1`,
     )
-    .get(s) as (Omit<RunRecord, 'timings'> & { timings: string }) | undefined;
+    .get({ ...s, regions: s.regions ?? '' }) as RunRow | undefined;
   return r && toRun(r);
 }
 
@@ -83,7 +91,7 @@ export function findCompleteRun(db: Db, s: RunSettings): RunRecord | undefined {
 export function currentRun(db: Db, studyId: number): RunRecord | undefined {
   const r = db
     .prepare(`SELECT ${runColumns} FROM model_runs WHERE study_id = ? AND state IN ('complete', 'running') ORDER BY state = 'complete' DESC, id DESC LIMIT 1`)
-    .get(studyId) as (Omit<RunRecord, 'timings'> & { timings: string }) | undefined;
+    .get(studyId) as RunRow | undefined;
   return r && toRun(r);
 }
 
@@ -93,8 +101,8 @@ export function saveSliceResult(db: Db, runId: number, r: SliceResult): void {
   packed.reduce((at, p) => (all.set(p, at), at + p.length), 0);
   db.prepare(
     `INSERT OR REPLACE INTO slice_results (run_id, slice_index, width, height, total_uncertainty, lesion_uncertainty, score, mean_area,
-      samples, sample_count, mean, uncertainty, entropy, warnings, elapsed_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      samples, sample_count, mean, uncertainty, entropy, warnings, elapsed_ms, roi_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     runId,
     r.sliceIndex,
@@ -111,6 +119,7 @@ export function saveSliceResult(db: Db, runId: number, r: SliceResult): void {
     deflateArray(r.entropy),
     JSON.stringify(r.warnings),
     r.elapsedMs,
+    r.roiId ?? null,
   );
 }
 
@@ -129,6 +138,7 @@ interface ResultRow {
   entropy: Buffer;
   warnings: string;
   elapsed_ms: number;
+  roi_id: number | null;
 }
 
 export function getSliceResult(db: Db, runId: number, sliceIndex: number): SliceResult | undefined {
@@ -151,6 +161,7 @@ export function getSliceResult(db: Db, runId: number, sliceIndex: number): Slice
     meanArea: row.mean_area,
     warnings: JSON.parse(row.warnings),
     elapsedMs: row.elapsed_ms,
+    roiId: row.roi_id,
   };
 }
 
@@ -162,6 +173,7 @@ export interface ScoreRow {
   totalUncertainty: number;
   lesionUncertainty: number;
   meanArea: number;
+  roiId: number | null;
 }
 
 /** Scores of every slice of the given runs, without the maps. */
@@ -170,7 +182,7 @@ export function sliceScores(db: Db, runIds: number[]): ScoreRow[] {
   return db
     .prepare(
       `SELECT r.run_id AS runId, m.study_id AS studyId, r.slice_index AS sliceIndex, r.score, r.total_uncertainty AS totalUncertainty,
-        r.lesion_uncertainty AS lesionUncertainty, r.mean_area AS meanArea
+        r.lesion_uncertainty AS lesionUncertainty, r.mean_area AS meanArea, r.roi_id AS roiId
        FROM slice_results r JOIN model_runs m ON m.id = r.run_id WHERE r.run_id IN (${runIds.map(() => '?').join(',')})`,
     )
     .all(...runIds) as ScoreRow[];

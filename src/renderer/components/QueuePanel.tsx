@@ -10,6 +10,8 @@ export interface QueuePanelProps {
   items: QueueItem[];
   reviewed: number;
   total: number;
+  /** Warnings of the runs behind the items, shown above the list. */
+  warnings: string[];
   currentSlice: number;
   unreviewedOnly: boolean;
   allStudies: boolean;
@@ -90,6 +92,13 @@ export function QueuePanel(p: QueuePanelProps) {
       </div>
       <EngineStatus engine={p.engine} />
       {p.job && <TriageProgress job={p.job} onCancel={p.onCancel} />}
+      {p.warnings.length > 0 && (
+        <ul className="small warnings" data-testid="queue-warnings">
+          {p.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
       <ol ref={listRef} className="queue-list" data-testid="queue-list">
         {shown.map((item, rank) => (
@@ -109,7 +118,8 @@ export function QueuePanel(p: QueuePanelProps) {
               )}
               <span className="queue-info">
                 <span className="queue-title">
-                  #{rank + 1} · {p.allStudies ? `${item.studyName}, ` : ''}slice {item.sliceIndex + 1}
+                  #{rank + 1} · {p.allStudies ? `${item.studyName}, ` : ''}
+                  {item.roiId !== null && <span data-testid="queue-roi">ROI {item.roiId}, </span>}slice {item.sliceIndex + 1}
                 </span>
                 <span className="score-bar">
                   <span style={{ width: `${((item.score / maxScore) * 100).toFixed(1)}%` }} />

@@ -34,6 +34,10 @@ export function presetsFor(intensity: Intensity, studyWindow: Window, range: [nu
   return [...list.slice(0, 8), { name: 'Study window', window: studyWindow }];
 }
 
+/**
+ * The window a study opens in: its own (a DICOM file's WindowCenter/Width; the lung preset for Hounsfield data
+ * without one, set at import), except 8-bit crops, which open at full range.
+ */
 export function defaultWindowFor(intensity: Intensity, studyWindow: Window): Window {
-  return intensity === 'HU' ? WINDOW_PRESETS.lung : intensity === 'windowed' ? WINDOW_PRESETS.full8bit : studyWindow;
+  return intensity === 'windowed' ? WINDOW_PRESETS.full8bit : studyWindow;
 }

@@ -6,9 +6,11 @@ export interface QueueState {
   items: QueueItem[];
   reviewed: number;
   total: number;
+  /** What the runs behind the items warned about (resampling, spacing outside the model's range, none known). */
+  warnings: string[];
 }
 
-const EMPTY: QueueState = { items: [], reviewed: 0, total: 0 };
+const EMPTY: QueueState = { items: [], reviewed: 0, total: 0, warnings: [] };
 const terminal = (j: Job) => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled';
 
 /**
@@ -24,7 +26,9 @@ export function useTriage(studyId: number, raterId: number, allStudies: boolean,
 
   const fetchQueue = useCallback(
     () =>
-      api['triage.queue']({ studyId: allStudies ? null : studyId, raterId }).then((q): QueueState => ({ items: [...q.items].sort((a, b) => b.score - a.score), reviewed: q.reviewed, total: q.total })),
+      api['triage.queue']({ studyId: allStudies ? null : studyId, raterId }).then(
+        (q): QueueState => ({ items: [...q.items].sort((a, b) => b.score - a.score), reviewed: q.reviewed, total: q.total, warnings: [...new Set(q.warnings.map((w) => w.message))] }),
+      ),
     [studyId, raterId, allStudies],
   );
   const refreshQueue = useCallback(() => fetchQueue().then(setQueue, report), [fetchQueue, report]);

@@ -2,10 +2,11 @@ import { brush } from './brush';
 import { eraser } from './eraser';
 import { fill } from './fill';
 import { navigate } from './navigate';
+import { roi } from './roi';
 import type { NumberSetting, Tool } from './types';
 
 /** Every tool, in toolbar order. Adding a tool: a folder exporting a `Tool`, and one line here. */
-export const TOOLS: readonly Tool[] = [navigate, brush, eraser, fill];
+export const TOOLS: readonly Tool[] = [navigate, brush, eraser, fill, roi];
 
 export const DEFAULT_TOOL = navigate.id;
 

@@ -35,6 +35,8 @@ export interface ToolContext {
   slice: number;
   /** Current values of every setting in the tool store, by setting id. */
   values: Readonly<Record<string, number>>;
+  /** Adds a region of interest centred on a voxel (column, row, slice); absent where ROIs cannot be made. */
+  addRoi?(center: [number, number, number]): void;
 }
 
 /** A pointer gesture a tool started on pointer-down (image pixel coordinates). */

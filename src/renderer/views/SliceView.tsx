@@ -32,6 +32,8 @@ export interface SliceViewProps {
   toolValues: Readonly<Record<string, number>>;
   /** Starts an edit of the mask on screen for the tool; null while none is editable. */
   beginEdit(): MaskEdit | null;
+  /** Adds a region of interest centred on a voxel (the ROI tool). */
+  addRoi?(center: [number, number, number]): void;
   units: string;
   onTransform(t: ViewTransform): void;
   onWindow(w: Window): void;
@@ -184,7 +186,7 @@ export function SliceView(props: SliceViewProps) {
     (e.target as Element).setPointerCapture(e.pointerId);
     if (p.tool.pointerDown && e.button === 0 && !e.shiftKey && !e.altKey) {
       const [i, j] = pixelAt(x, y);
-      const gesture = p.tool.pointerDown({ beginEdit: p.beginEdit, volume: p.volume, slice: p.slice, values: p.toolValues }, i, j);
+      const gesture = p.tool.pointerDown({ beginEdit: p.beginEdit, volume: p.volume, slice: p.slice, values: p.toolValues, addRoi: p.addRoi }, i, j);
       dragRef.current = { kind: 'tool', gesture: gesture ?? null };
       return;
     }

@@ -8,5 +8,6 @@ import { metricsCommand } from './metrics';
 import { serveCommand } from './serve';
 import { studiesCommand } from './studies';
 import { pacsCommand } from './pacs';
+import { roiCommand } from './roi';
 
-export const commands: Command[] = [serveCommand, importCommand, studiesCommand, triageCommand, metricsCommand, evalCommand, exportCommand, pacsCommand, benchCommand];
+export const commands: Command[] = [serveCommand, importCommand, studiesCommand, roiCommand, triageCommand, metricsCommand, evalCommand, exportCommand, pacsCommand, benchCommand];

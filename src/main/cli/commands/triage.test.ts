@@ -50,9 +50,9 @@ describe('caldiff triage', () => {
   it('prints CSV with a header row', async () => {
     const { out } = await cli([PATIENT], { csv: true, samples: '2', steps: '2' });
     const lines = out.split('\n');
-    expect(lines[0]).toBe('rank,studyId,studyName,sliceIndex,score,lesionUncertainty,totalUncertainty,meanArea,status,runId');
+    expect(lines[0]).toBe('rank,studyId,studyName,roiId,sliceIndex,score,lesionUncertainty,totalUncertainty,meanArea,status,runId');
     expect(lines).toHaveLength(10);
-    expect(lines[1]).toMatch(/^1,1,LIDC-IDRI-0001 nodule-0,\d,/);
+    expect(lines[1]).toMatch(/^1,1,LIDC-IDRI-0001 nodule-0,,\d,/); // a crop is one whole-image region: no ROI id
   });
 
   it('fails with one clear message for a path that does not exist or a bad option', async () => {

@@ -36,13 +36,23 @@ export async function waitFor(api: ApiClient, job: Job, ctx: CliContext): Promis
   }
 }
 
-const CSV_COLUMNS = ['rank', 'studyId', 'studyName', 'sliceIndex', 'score', 'lesionUncertainty', 'totalUncertainty', 'meanArea', 'status', 'runId'] as const;
+const CSV_COLUMNS = ['rank', 'studyId', 'studyName', 'roiId', 'sliceIndex', 'score', 'lesionUncertainty', 'totalUncertainty', 'meanArea', 'status', 'runId'] as const;
+
+/** --roi ID[,ID...] or all (the default): which regions of interest to score. */
+function roiOption(ctx: CliContext): number[] | null {
+  const raw = ctx.values.roi;
+  if (raw === undefined || raw === 'all') return null;
+  const ids = String(raw).split(',').map((x) => Number(x.trim()));
+  if (ids.some((id) => !Number.isInteger(id) || id < 1)) throw new ApiError('validation', `--roi takes ROI ids (comma-separated) or all, got "${String(raw)}"`);
+  return ids;
+}
 
 export const triageCommand: Command = {
   name: 'triage',
   summary: 'sample every slice with the CalDiff model and print slices ranked by uncertainty (imports PATH first)',
-  usage: 'caldiff triage PATH|STUDY... [--samples N] [--steps K] [--seed S] [--sampler ddim|ddpm] [--model ID] [--json|--csv]',
+  usage: 'caldiff triage PATH|STUDY... [--roi ID|all] [--samples N] [--steps K] [--seed S] [--sampler ddim|ddpm] [--model ID] [--json|--csv]',
   options: {
+    roi: { type: 'string' },
     samples: { type: 'string' },
     steps: { type: 'string' },
     seed: { type: 'string' },
@@ -54,6 +64,7 @@ export const triageCommand: Command = {
     if (ctx.positionals.length === 0) throw new ApiError('validation', 'name a file, folder or study id to triage');
     const sampler = (ctx.values.sampler as string | undefined) ?? null;
     if (sampler !== null && sampler !== 'ddim' && sampler !== 'ddpm') throw new ApiError('validation', `--sampler must be ddim or ddpm, got "${sampler}"`);
+    const roiIds = roiOption(ctx);
     const api = ctx.app().client();
     const studies: StudySummary[] = [];
     for (const target of ctx.positionals) for (const s of await studiesOf(api, target)) if (!studies.some((x) => x.id === s.id)) studies.push(s);
@@ -61,6 +72,9 @@ export const triageCommand: Command = {
     const jobs: Job[] = [];
     for (const study of studies) {
       if (!ctx.json) ctx.err(`triage ${study.name} (${study.dims[2]} slices)`);
+      // ROI ids name one study's regions: each study takes those of its own
+      const mine = roiIds && (await api['roi.list']({ studyId: study.id })).filter((r) => roiIds.includes(r.id)).map((r) => r.id);
+      if (mine && mine.length === 0) throw new ApiError('bad_input', `none of ROI ${roiIds!.join(', ')} lies on ${study.name} (study ${study.id}); see caldiff roi list ${study.id}`);
       const started = await api['triage.start']({
         studyId: study.id,
         modelId: (ctx.values.model as string | undefined) ?? null,
@@ -68,6 +82,7 @@ export const triageCommand: Command = {
         steps: intOption(ctx, 'steps', null),
         sampler,
         seed: intOption(ctx, 'seed', 0)!,
+        roiIds: mine,
       });
       const job = await waitFor(api, started, ctx);
       if (job.state !== 'done') throw new ApiError(job.state === 'cancelled' ? 'cancelled' : 'internal', `triage of ${study.name} ${job.state}: ${job.error ?? job.message}`);
@@ -88,7 +103,7 @@ export const triageCommand: Command = {
       for (const j of jobs) ctx.err(j.message);
       ctx.out(`${'rank'.padStart(4)}  ${'score'.padStart(9)}  ${'area'.padStart(7)}  status       slice`);
       for (const r of ranked)
-        ctx.out(`${String(r.rank).padStart(4)}  ${r.score.toFixed(3).padStart(9)}  ${r.meanArea.toFixed(1).padStart(7)}  ${r.status.padEnd(11)}  ${r.studyName} #${r.sliceIndex}`);
+        ctx.out(`${String(r.rank).padStart(4)}  ${r.score.toFixed(3).padStart(9)}  ${r.meanArea.toFixed(1).padStart(7)}  ${r.status.padEnd(11)}  ${r.studyName}${r.roiId === null ? '' : ` ROI ${r.roiId}`} #${r.sliceIndex}`);
     }
     return 0;
   },

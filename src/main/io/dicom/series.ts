@@ -145,7 +145,7 @@ export async function readDicomSeries(input: string[] | DicomSeriesInfo): Promis
     instances: positioned.map((s) => {
       const uid = sopInstanceUIDOf(s.file);
       if (!uid) throw new ApiError('bad_input', `${name(s.file)}: has no SOPInstanceUID.`);
-      return { sopInstanceUID: uid, sopClassUID: sopClassUIDOf(s.file), imagePositionPatient: s.ipp };
+      return { sopInstanceUID: uid, sopClassUID: sopClassUIDOf(s.file), imagePositionPatient: s.ipp, instanceNumber: num(s.file.dataset, 'InstanceNumber') ?? null };
     }),
   };
   if (!meta.frameOfReferenceUID) warnings.push('The series has no FrameOfReferenceUID; SEG objects cannot be matched to it by frame of reference.');

@@ -30,6 +30,8 @@ export interface DicomInstance {
   sopInstanceUID: string;
   sopClassUID: string;
   imagePositionPatient: [number, number, number];
+  /** InstanceNumber as the file states it (null when absent); studies imported before it was kept lack it. */
+  instanceNumber?: number | null;
 }
 
 /** What a SEG export needs to know about its source series (store it beside the volume). */
