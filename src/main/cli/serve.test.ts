@@ -154,7 +154,7 @@ describe('caldiff serve shutting down', () => {
     const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
     s.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(s.stderr()).not.toMatch(/unexpected error|not open/);
+    expect(s.stderr()).not.toMatch(/unexpected error|database connection is not open/);
   });
 });
 

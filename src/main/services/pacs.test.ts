@@ -195,6 +195,8 @@ describe('a DICOMweb archive (real Orthanc)', () => {
     await api['pacs.archives.add']({ name: 'orthanc', url: orthanc.dicomWebUrl, credentials: { auth: 'none' } });
     await retrieve(app, { archive: 'orthanc', studyInstanceUID: withSegStudy, viewerRaterId: null, blinded: false });
     const [study] = await api['studies.list']({});
+    // A whole CT slice is not what the model reads: triage a nodule-sized window at the centre of the three slices.
+    await api['roi.add']({ studyId: study.id, center: [256, 256, 1], slices: [0, 2] });
     const triage = await app.context.jobs.settled((await api['triage.start']({ studyId: study.id, samples: 2, steps: 2, seed: 1 })).id);
     expect(triage.state).toBe('done');
     const { results } = await api['pacs.store']({ studyId: study.id, archive: 'orthanc', what: ['consensus', 'model'] });
