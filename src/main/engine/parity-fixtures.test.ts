@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { calibrationMetrics, type CalibrationMetrics } from '../../shared/metrics';
 import { REPO_ROOT } from '../testing/paths';
+import { markedHalves } from './fixtures';
 import { bayesDenoiser } from './fixtures/bayes-denoiser';
 import { Rng } from './rng';
 import { sampleMasks, type Denoiser, type MaskRange, type SamplerName } from './sampler';
@@ -74,16 +75,8 @@ describe("the card's mask block", () => {
   test.each(['ddpm', 'ddim'] as const)('%s samples masks diffused at -1/+1 with threshold 0', async (name) => {
     const range = { low: -1, high: 1, threshold: 0 };
     const masks = await sampleMasks(bayesDenoiser(schedule, range), image, schedule, { sampler: name, steps: 50, samples: 16, seed: 3, eta: 0 }, range, 0);
-    let left = 0;
-    let right = 0;
-    for (const m of masks)
-      for (let i = 0; i < m.length; i++) {
-        if (!m[i]) continue;
-        if (i % SIZE < SIZE / 2) left++;
-        else right++;
-      }
-    const half = (masks.length * SIZE * SIZE) / 2;
-    expect(Math.abs(left / half - 0.9)).toBeLessThan(0.04);
-    expect(Math.abs(right / half - 0.1)).toBeLessThan(0.04);
+    const [left, right] = markedHalves(masks, SIZE);
+    expect(Math.abs(left - 0.9)).toBeLessThan(0.04);
+    expect(Math.abs(right - 0.1)).toBeLessThan(0.04);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixtureModel } from './fixtures';
+import { fixtureModel, markedHalves } from './fixtures';
 import { sampleMasks, type SamplerSettings } from './sampler';
 import { linearSchedule } from './schedule';
 import { loadModel, type LoadedModel } from './session';
@@ -18,18 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.release());
 
-function halves(masks: Uint8Array[]): [number, number] {
-  let left = 0;
-  let right = 0;
-  for (const m of masks)
-    for (let i = 0; i < m.length; i++) {
-      if (!m[i]) continue;
-      if (i % SIZE < SIZE / 2) left++;
-      else right++;
-    }
-  const half = (masks.length * SIZE * SIZE) / 2;
-  return [left / half, right / half];
-}
+const halves = (masks: Uint8Array[]) => markedHalves(masks, SIZE);
 
 const settings = (s: Partial<SamplerSettings>): SamplerSettings => ({ sampler: 'ddim', steps: 10, samples: 4, seed: 1, eta: 0, ...s });
 
