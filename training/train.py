@@ -37,7 +37,7 @@ def parse_args(argv=None):
     run.add_argument("--weighting", choices=["none", "min-snr"], default="none")
     run.add_argument("--snr-gamma", type=float, default=5.0)
     run.add_argument("--t-favour", type=int, default=0,
-                     help=f"draw {T_FAVOUR_SHARE:.0%} of the timesteps uniformly from 0..T' (0 = uniform)")
+                     help=f"draw {T_FAVOUR_SHARE:.0%}% of the timesteps uniformly from 0..T' (0 = uniform)")
     run.add_argument("--batch", type=int, default=None)
     run.add_argument("--lr", type=float, default=None, help="peak learning rate")
     run.add_argument("--iterations", type=int, default=None, help="total length of the cosine schedule")
