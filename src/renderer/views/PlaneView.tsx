@@ -54,7 +54,8 @@ export function PlaneView(p: PlaneViewProps) {
 
   function layout() {
     const s = sceneRef.current;
-    if (!s) return;
+    // Rendering before the image is attached only makes vtk.js log "No input!".
+    if (!s || !s.mapper.getInputData()) return;
     const pp = latest.current;
     const { width, height } = s.scene.size();
     const ew = pp.plane === 'coronal' ? nx * sx : ny * sy;

@@ -91,7 +91,7 @@ export function SliceView(props: SliceViewProps) {
   function draw() {
     const s = sceneRef.current;
     const p = latest.current;
-    if (!s) return;
+    if (!s || !s.mapper.getInputData()) return;
     const f = frameOf(p);
     s.mapper.setSlice(p.slice);
     const prop = s.actor.getProperty();
