@@ -44,3 +44,12 @@ def test_train_cli_flags():
                           "--t-favour", "700", "--seq-form", "paper"])
     assert (a.prediction, a.mask_scale, a.weighting, a.t_favour, a.seq_form) == ("x0-logit", "-1/1", "min-snr",
                                                                                700, "paper")
+
+
+def test_train_help_prints(capsys):
+    import pytest
+    import train
+    with pytest.raises(SystemExit) as done:
+        train.parse_args(["--help"])
+    assert done.value.code == 0
+    assert "of the timesteps uniformly" in capsys.readouterr().out
