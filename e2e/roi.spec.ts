@@ -1,6 +1,7 @@
 /**
  * A real CT series with its LIDC reads: the reader marks the nodule with "Add nodule ROI" on the full 512x512
- * slice, sets its slice range by keyboard, runs triage, and reads the model's result on the full slice.
+ * slice, sets its slice range by keyboard, runs triage, reads the model's result on the full slice, and drags the
+ * ROI's slice range on the coronal plane.
  */
 import path from 'node:path';
 import { expect, SHARED_DATA, test } from './fixtures';
@@ -67,4 +68,23 @@ test('an ROI clicked on a real CT slice is triaged and its result drawn on the f
   const result = await api['triage.result']({ studyId: study.id, sliceIndex: 6 });
   expect(result).toMatchObject({ width: 512, height: 512 });
   await page.screenshot({ path: 'docs/screenshots/ct-roi-triage.png' });
+
+  // The coronal plane shows the ROI's slice range as a box; dragging its last-slice edge two slices further out
+  // sets the range once, on release.
+  await page.getByTestId('layout-toggle').click();
+  const range = page.getByTestId('plane-coronal').getByTestId('roi-range');
+  await expect(range).toHaveCount(1);
+  await expect(range).toContainText('ROI');
+  const frame = (await range.boundingBox())!;
+  const perSlice = frame.height / 2; // slices 6-7
+  const last = (await range.getByTestId('roi-range-last').boundingBox())!;
+  const outwards = last.y + last.height / 2 > frame.y + frame.height / 2 ? 1 : -1;
+  const from = { x: last.x + last.width / 2, y: last.y + last.height / 2 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let step = 1; step <= 4; step++) await page.mouse.move(from.x, from.y + (outwards * step * perSlice) / 2);
+  await page.mouse.up();
+  await expect.poll(async () => (await api['roi.list']({ studyId: study.id }))[0].slices).toEqual([6, 9]);
+  await expect(range).toContainText('7–10'); // counted from 1, as the slice counter does
+  await page.screenshot({ path: 'docs/screenshots/roi-range-coronal.png' });
 });

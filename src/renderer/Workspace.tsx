@@ -180,7 +180,18 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
             Window presets on keys 1–9 ({nav.presets[0].name}, {nav.presets[1].name}, …) · ? for all shortcuts
           </span>
         </div>
-        {layout === 'axial' ? sliceView : <MprView study={study} slice={slice} window={nav.win} axial={sliceView} overlays={mprOverlays} onSlice={goTo} />}
+        {layout === 'axial' ? sliceView : (
+          <MprView
+            study={study}
+            slice={slice}
+            window={nav.win}
+            axial={sliceView}
+            overlays={mprOverlays}
+            onSlice={goTo}
+            rois={rois.rois}
+            onRoiSlices={(r, range) => void rois.setSlices(r, range)}
+          />
+        )}
       </main>
       <aside className="right">
         <ToolPanel

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Roi } from '../../shared/api';
 import type { Window } from '../../shared/volume';
 import type { OpenStudy } from '../state/study';
 import type { VtkLayer } from './overlayActors';
@@ -18,9 +19,12 @@ export interface MprViewProps {
   /** Masks and maps over the whole study for the coronal, sagittal and 3D views. */
   overlays: readonly VtkLayer[];
   onSlice(k: number): void;
+  /** The study's ROIs: the coronal and sagittal planes show their slice ranges, to drag. */
+  rois: readonly Roi[];
+  onRoiSlices(roi: Roi, slices: [number, number]): void;
 }
 
-export function MprView({ study, slice, window, axial, overlays, onSlice }: MprViewProps) {
+export function MprView({ study, slice, window, axial, overlays, onSlice, rois, onRoiSlices }: MprViewProps) {
   const { volume, image, detail } = study;
   if (volume.dims[2] < MIN_SLICES_FOR_3D) {
     return (
@@ -30,7 +34,7 @@ export function MprView({ study, slice, window, axial, overlays, onSlice }: MprV
       </div>
     );
   }
-  const common = { volume, image, direction: detail.geometry.direction, window, slice, overlays, onSlice };
+  const common = { volume, image, direction: detail.geometry.direction, window, slice, overlays, onSlice, rois, onRoiSlices };
   return (
     <div className="mpr" data-testid="mpr-view">
       <div className="mpr-cell">{axial}</div>

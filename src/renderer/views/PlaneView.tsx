@@ -1,11 +1,13 @@
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
+import type { Roi } from '../../shared/api';
 import type { Geometry, Window } from '../../shared/volume';
 import { createImageSliceScene, useVtkScene } from './vtkScene';
 import { axisSigns, cross, labelsFor, type Vec3 } from './orientation';
 import { PlaneOverlays, type VtkLayer } from './overlayActors';
 import type { DisplayVolume } from './vtkImage';
+import { RoiRanges, type PlaneMapping } from './RoiRanges';
 
 export interface PlaneViewProps {
   plane: 'coronal' | 'sagittal';
@@ -18,6 +20,9 @@ export interface PlaneViewProps {
   /** Masks and maps over the whole study, drawn on the plane. */
   overlays: readonly VtkLayer[];
   onSlice(k: number): void;
+  /** The study's ROIs, drawn as boxes whose slice range can be dragged. */
+  rois?: readonly Roi[];
+  onRoiSlices?(roi: Roi, slices: [number, number]): void;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface PlaneViewProps {
  */
 export function PlaneView(p: PlaneViewProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const [fit, setFit] = useState<{ scale: number; height: number; zc: number; down: number } | null>(null);
+  const [fit, setFit] = useState<{ scale: number; width: number; height: number; zc: number; down: number } | null>(null);
   const latest = useRef(p);
   // A resize re-renders, and every render lays the plane out again.
   const [, resized] = useReducer((n: number) => n + 1, 0);
@@ -75,7 +80,7 @@ export function PlaneView(p: PlaneViewProps) {
     const axis = pp.plane === 'coronal' ? 1 : 0;
     s.overlays.update(pp.overlays, Math.floor(pp.volume.dims[axis] / 2) * pp.volume.spacing[axis]);
     s.scene.render();
-    setFit((f) => (f && f.scale === scale && f.height === height ? f : { scale, height, zc: centre[2], down: -up }));
+    setFit((f) => (f && f.scale === scale && f.width === width && f.height === height ? f : { scale, width, height, zc: centre[2], down: -up }));
   }
 
   useEffect(() => {
@@ -101,6 +106,15 @@ export function PlaneView(p: PlaneViewProps) {
 
   const { left, right, top, bottom } = labelsFor(p.direction, rightIdx, [0, 0, -up]);
   const lineY = fit ? fit.height / 2 + (p.slice * sz - fit.zc) * fit.scale * fit.down : null;
+  const across = p.plane === 'coronal' ? { n: nx, s: sx, sign: signs.i, axis: 0 as const } : { n: ny, s: sy, sign: signs.j, axis: 1 as const };
+  const mapping: PlaneMapping | null = fit && {
+    // The left edge of column u is u - 0.5 in index units; columns run rightwards when the sign is positive.
+    x: (u) => fit.width / 2 + ((u - 0.5) * across.s - ((across.n - 1) * across.s) / 2) * fit.scale * across.sign,
+    y: (k) => fit.height / 2 + (k * sz - fit.zc) * fit.scale * fit.down,
+    slice: (y) => Math.round(((y - fit.height / 2) / (fit.scale * fit.down) + fit.zc) / sz),
+    axis: across.axis,
+    slices: nz,
+  };
 
   return (
     <div
@@ -108,13 +122,13 @@ export function PlaneView(p: PlaneViewProps) {
       data-testid={`plane-${p.plane}`}
       data-overlays={p.overlays.length}
       onClick={(e) => {
-        if (!fit) return;
-        const y = e.clientY - e.currentTarget.getBoundingClientRect().top;
-        p.onSlice(Math.round(((y - fit.height / 2) / (fit.scale * fit.down) + fit.zc) / sz));
+        if (!mapping) return;
+        p.onSlice(mapping.slice(e.clientY - e.currentTarget.getBoundingClientRect().top));
       }}
     >
       <div ref={ref} className="vtk-layer" />
       {lineY !== null && <div className="slice-line" style={{ top: `${lineY}px` }} />}
+      {mapping && p.rois && p.onRoiSlices && <RoiRanges rois={p.rois} map={mapping} onSlices={p.onRoiSlices} />}
       <div className="orientation top">{top}</div>
       <div className="orientation bottom">{bottom}</div>
       <div className="orientation left">{left}</div>
