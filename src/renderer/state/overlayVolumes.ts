@@ -76,7 +76,8 @@ export function useOverlayVolumes({ studyId, raterId, blinded, volume, enabled, 
   const [masks, setMasks] = useState<Map<number, { name: string; image: vtkImageData }> | null>(null);
   const [model, setModel] = useState<ReturnType<typeof modelImages> | null>(null);
 
-  // Other raters change when blinding lifts or a save lands; both show in the editor's list of other masks.
+  // Other raters change when blinding lifts or a save lands; both show in the editor's list of other masks. The
+  // reader's own change on many slices at once when they interpolate (or undo it).
   const othersKey = editor.others.map((o) => `${o.raterId}:${o.revision}`).join(',');
   useEffect(() => {
     if (!enabled) return;
@@ -85,7 +86,7 @@ export function useOverlayVolumes({ studyId, raterId, blinded, volume, enabled, 
     return () => {
       live = false;
     };
-  }, [enabled, studyId, raterId, blinded, volume, othersKey, report]);
+  }, [enabled, studyId, raterId, blinded, volume, othersKey, editor.studyVersion, report]);
 
   useEffect(() => {
     if (!enabled) return;
