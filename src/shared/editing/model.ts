@@ -17,19 +17,23 @@ export function closestSample(samples: readonly Uint8Array[], mask: Uint8Array):
 export const BAND_LEVELS = [0.1, 0.5, 0.9] as const;
 
 /**
- * Per pixel, how many of `levels` the fraction of samples marking it reaches (0..levels.length): nested regions
- * whose boundaries are the iso-contours of the sample frequency at each level.
+ * The value a stored frequency must reach to count as `level`: the mean is kept as float32, where 9 of 10 samples
+ * is 0.89999998, under the 0.9 it equals.
  */
-export function frequencyBands(samples: readonly Uint8Array[], levels: readonly number[] = BAND_LEVELS): Uint8Array {
-  const n = samples[0]?.length ?? 0;
-  const out = new Uint8Array(n);
-  if (!samples.length) return out;
-  for (let p = 0; p < n; p++) {
-    let marked = 0;
-    for (const s of samples) if (s[p]) marked++;
-    const f = marked / samples.length;
+export function bandThreshold(level: number): number {
+  return level - 1e-6;
+}
+
+/**
+ * Per pixel, how many of `levels` its sample frequency reaches (0..levels.length): nested regions whose boundaries
+ * are the iso-contours of the frequency at each level. `frequency` is the fraction of samples marking each pixel,
+ * which is the model's mean mask (engine/outputs.ts: the mean of the binary samples).
+ */
+export function frequencyBands(frequency: ArrayLike<number>, levels: readonly number[] = BAND_LEVELS): Uint8Array {
+  const out = new Uint8Array(frequency.length);
+  for (let p = 0; p < out.length; p++) {
     let band = 0;
-    for (const level of levels) if (f >= level) band++;
+    for (const level of levels) if (frequency[p] >= bandThreshold(level)) band++;
     out[p] = band;
   }
   return out;
