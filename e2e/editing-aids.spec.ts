@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { keepLargest, removeIslands } from '../src/shared/editing/cleanup';
 import { unpackMask } from '../src/shared/masks';
 import { dice } from '../src/shared/metrics';
 import { expect, SHARED_DATA, test } from './fixtures';
@@ -132,15 +133,20 @@ test('interpolate between two drawn slices, threshold brush, clean-up and undo',
   await saved(page);
   const withIsland = await ownMask(6);
   expect(area(withIsland)).toBe(area(after) + 1);
+  expect(withIsland[150 + 150 * 512]).toBe(1);
+  // Under 20 px (the default): the island, and any specks the threshold left at the nodule's edge.
   await page.getByTestId('remove-islands').click();
   await saved(page);
-  expect(area(await ownMask(6))).toBe(area(after));
+  const cleaned = await ownMask(6);
+  expect(cleaned[150 + 150 * 512]).toBe(0);
+  expect(cleaned).toEqual(removeIslands(withIsland, 512, 512, 20));
+  expect(area(cleaned)).toBeGreaterThan(area(after) * 0.9);
   await page.keyboard.press('Control+z');
   await saved(page);
   expect(await ownMask(6)).toEqual(withIsland);
   await page.getByTestId('keep-largest').click();
   await saved(page);
-  expect(area(await ownMask(6))).toBe(area(after));
+  expect(await ownMask(6)).toEqual(keepLargest(withIsland, 512, 512));
 });
 
 test('start from the sample closest to the mask, and the uncertainty bands', async ({ page, server }) => {
@@ -168,6 +174,33 @@ test('start from the sample closest to the mask, and the uncertainty bands', asy
   expect(taken).toEqual(unpackMask(result.samples[best], N));
 
   await page.getByTestId('overlay-bands').check();
+  await page.getByTestId('overlay-own').uncheck();
+  await page.getByTestId('overlay-mean').uncheck();
   await expect(page.getByTestId('bands-legend')).toContainText('90 % of samples');
+  // Each level's outline is drawn in its colour on the slice where the model's samples disagree.
+  const counts = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=slice-overlay]')!;
+    const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = [
+      [96, 165, 250],
+      [250, 204, 21],
+      [248, 113, 113],
+    ];
+    const out = [0, 0, 0];
+    for (let o = 0; o < px.length; o += 4)
+      colours.forEach((c, b) => {
+        if (px[o + 3] > 128 && Math.abs(px[o] - c[0]) + Math.abs(px[o + 1] - c[1]) + Math.abs(px[o + 2] - c[2]) < 40) out[b]++;
+      });
+    return out;
+  });
+  // A level has an outline exactly when some pixel's sample frequency (the model's mean) reaches it.
+  const peak = result.mean.reduce((m, v) => Math.max(m, v), 0);
+  console.log(`band outline pixels (10 / 50 / 90 %): ${counts.join(' / ')}; highest sample frequency ${peak.toFixed(3)}`);
+  [0.1, 0.5, 0.9].forEach((level, b) => expect(counts[b] > 0, `outline at ${level}`).toBe(peak >= level - 1e-6));
+  const centre = await pixelAt(page, NODULE[0], NODULE[1]);
+  await page.mouse.move(centre.x, centre.y);
+  await page.keyboard.down('Control');
+  for (let s = 0; s < 4; s++) await page.mouse.wheel(0, -200);
+  await page.keyboard.up('Control');
   await page.screenshot({ path: 'docs/screenshots/uncertainty-bands.png' });
 });
