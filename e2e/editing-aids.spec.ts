@@ -9,7 +9,7 @@ import { keepLargest, removeIslands } from '../src/shared/editing/cleanup';
 import { unpackMask } from '../src/shared/masks';
 import { dice } from '../src/shared/metrics';
 import { expect, SHARED_DATA, test } from './fixtures';
-import { apiFor, chooseNewRater, maskLoaded } from './workstation-helpers';
+import { apiFor, changedPixels, chooseNewRater, maskLoaded, screenVariance } from './workstation-helpers';
 
 test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
@@ -33,6 +33,25 @@ async function drag(page: Page, i0: number, i1: number, j: number) {
   await page.mouse.down();
   for (let s = 1; s <= 10; s++) await page.mouse.move(from.x + ((to.x - from.x) * s) / 10, from.y);
   await page.mouse.up();
+}
+
+/** Pixels of the axial overlay in each band's colour (10 %, 50 %, 90 % of the samples). */
+function bandPixels(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=slice-overlay]')!;
+    const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = [
+      [96, 165, 250],
+      [250, 204, 21],
+      [248, 113, 113],
+    ];
+    const out = [0, 0, 0];
+    for (let o = 0; o < px.length; o += 4)
+      colours.forEach((c, b) => {
+        if (px[o + 3] > 128 && Math.abs(px[o] - c[0]) + Math.abs(px[o + 1] - c[1]) + Math.abs(px[o + 2] - c[2]) < 40) out[b]++;
+      });
+    return out;
+  });
 }
 
 async function goToSlice(page: Page, k: number) {
@@ -178,21 +197,7 @@ test('start from the sample closest to the mask, and the uncertainty bands', asy
   await page.getByTestId('overlay-mean').uncheck();
   await expect(page.getByTestId('bands-legend')).toContainText('90 % of samples');
   // Each level's outline is drawn in its colour on the slice where the model's samples disagree.
-  const counts = await page.evaluate(() => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=slice-overlay]')!;
-    const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const colours = [
-      [96, 165, 250],
-      [250, 204, 21],
-      [248, 113, 113],
-    ];
-    const out = [0, 0, 0];
-    for (let o = 0; o < px.length; o += 4)
-      colours.forEach((c, b) => {
-        if (px[o + 3] > 128 && Math.abs(px[o] - c[0]) + Math.abs(px[o + 1] - c[1]) + Math.abs(px[o + 2] - c[2]) < 40) out[b]++;
-      });
-    return out;
-  });
+  const counts = await bandPixels(page);
   // A level has an outline exactly when some pixel's sample frequency (the model's mean) reaches it.
   const peak = result.mean.reduce((m, v) => Math.max(m, v), 0);
   console.log(`band outline pixels (10 / 50 / 90 %): ${counts.join(' / ')}; highest sample frequency ${peak.toFixed(3)}`);
@@ -203,4 +208,46 @@ test('start from the sample closest to the mask, and the uncertainty bands', asy
   for (let s = 0; s < 4; s++) await page.mouse.wheel(0, -200);
   await page.keyboard.up('Control');
   await page.screenshot({ path: 'docs/screenshots/uncertainty-bands.png' });
+});
+
+test('the bands on a real crop, in the axial view and (vtk.js) the coronal plane', async ({ page, server }) => {
+  // A 24-slice crop, so that the MPR layout is offered; the planes cut through its centre, where the nodule lies.
+  const api = apiFor(server.origin, server.token);
+  const [study] = (await api['studies.import']({ paths: [path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0811', 'nodule-0')] })).studies;
+  await api['roi.add']({ studyId: study.id, center: [64, 64, 11], slices: [10, 12] });
+  const job = await api['triage.start']({ studyId: study.id, samples: 8 });
+  await expect.poll(async () => (await api['jobs.get']({ jobId: job.id })).state, { timeout: 240_000 }).toBe('done');
+
+  await page.goto(server.url);
+  await page.getByTestId('rater-chooser').getByRole('button', { name: 'Dr Aids' }).click();
+  await page.getByTestId('study-item').filter({ hasText: 'LIDC-IDRI-0811 nodule-0' }).click();
+  await expect(page.getByTestId('study-title')).toHaveText('LIDC-IDRI-0811 nodule-0');
+  await expect(page.getByTestId('queue-item')).toHaveCount(3);
+  await page.getByTestId('queue-item').first().click();
+  const slice = Number(await page.getByTestId('workspace').getAttribute('data-slice'));
+  await maskLoaded(page, slice);
+  const result = (await api['triage.result']({ studyId: study.id, sliceIndex: slice }))!;
+  for (const id of ['overlay-own', 'overlay-raters', 'overlay-mean']) await page.getByTestId(id).uncheck();
+  await page.getByTestId('overlay-bands').check();
+  const peak = result.mean.reduce((m, v) => Math.max(m, v), 0);
+  const counts = await bandPixels(page);
+  console.log(`crop slice ${slice}: band outline pixels (10 / 50 / 90 %): ${counts.join(' / ')}; highest sample frequency ${peak.toFixed(3)}`);
+  [0.1, 0.5, 0.9].forEach((level, b) => expect(counts[b] > 0, `outline at ${level}`).toBe(peak >= level - 1e-6));
+  await page.screenshot({ path: 'docs/screenshots/uncertainty-bands-crop.png' });
+
+  // The planes draw the bands as vtk.js label outlines (not a surface in 3D): switching them on changes the
+  // coronal plane where it cuts the sampled slices, and only there.
+  await page.getByTestId('overlay-bands').uncheck();
+  await page.getByTestId('layout-toggle').click();
+  const coronal = page.getByTestId('plane-coronal');
+  await expect(coronal).toHaveAttribute('data-overlays', '0', { timeout: 90_000 });
+  await expect(page.getByTestId('volume-view')).toHaveAttribute('data-overlays', '0');
+  const labels = '.orientation, .slice-line, .corner, [data-testid=roi-range]';
+  await expect.poll(() => screenVariance(coronal), { timeout: 90_000 }).toBeGreaterThan(10);
+  const without = await coronal.screenshot({ style: `${labels} { visibility: hidden; }` });
+  await page.getByTestId('overlay-bands').check();
+  await expect(coronal).toHaveAttribute('data-overlays', '1');
+  await expect(page.getByTestId('volume-view')).toHaveAttribute('data-overlays', '0');
+  await expect.poll(() => changedPixels(coronal, without, labels), { timeout: 90_000 }).toBeGreaterThan(10);
+  await page.screenshot({ path: 'docs/screenshots/uncertainty-bands-mpr.png' });
 });

@@ -167,6 +167,9 @@ interface SurfaceActor {
   shown: VtkLayer;
 }
 
+/** Whether a layer becomes a surface in 3D: a mask does; nested bands would only hide each other there. */
+export const isSurfaceLayer = (l: VtkLayer): l is Extract<VtkLayer, { kind: 'label' }> => l.kind === 'label' && !l.levels;
+
 /** The labelmap layers in 3D: one surface a layer (the 0.5 iso-surface of the mask), in the layer's colour. */
 export class SurfaceOverlays {
   private readonly actors = new Map<string, SurfaceActor>();
@@ -174,7 +177,7 @@ export class SurfaceOverlays {
   constructor(private readonly renderer: vtkRenderer) {}
 
   update(layers: readonly VtkLayer[]): void {
-    const labels = layers.filter((l) => l.kind === 'label');
+    const labels = layers.filter(isSurfaceLayer);
     const keep = new Set(labels.map((l) => l.key));
     for (const [key, a] of this.actors) if (!keep.has(key)) this.remove(key, a);
     for (const layer of labels) {
