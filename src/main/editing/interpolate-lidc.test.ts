@@ -46,7 +46,7 @@ describe('interpolation between a real reader\'s slices (LIDC-IDRI)', () => {
     const filled = interpolateSlices(keyed, width, height, [2, 6]);
     expect([...filled.keys()]).toEqual([3, 4, 5]);
     const scores = [3, 4, 5].map((k) => dice(filled.get(k)!, masks[k]));
-    console.log(`${first.patient}/${first.nodule} reader 0: Dice slices 3, 4, 5 = ${scores.map((d) => d.toFixed(3)).join(', ')}`);
+    console.log(`${first.patient}/${first.nodule} rater-0 (LIDC reader 1): Dice slices 3, 4, 5 = ${scores.map((d) => d.toFixed(3)).join(', ')}`);
     for (const d of scores) expect(d).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -63,7 +63,7 @@ describe('interpolation between a real reader\'s slices (LIDC-IDRI)', () => {
           copied.push(dice(k < 4 ? masks[2] : masks[6], masks[k]));
         }
       }
-      console.log(`reader ${reader}: ${interpolated.length} slices, mean Dice interpolated ${mean(interpolated).toFixed(3)}, nearer key copied ${mean(copied).toFixed(3)}`);
+      console.log(`rater-${reader} (LIDC reader ${reader + 1}): ${interpolated.length} slices, mean Dice interpolated ${mean(interpolated).toFixed(3)}, nearer key copied ${mean(copied).toFixed(3)}`);
       expect(interpolated).toHaveLength(60);
       expect(mean(interpolated)).toBeGreaterThan(mean(copied));
     }

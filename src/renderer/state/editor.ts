@@ -1,7 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
-import { packMask, unpackMask } from '../../shared/masks';
+import { masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { api } from '../api';
 import type { MaskEdit } from '../tools/types';
 import { EditHistory } from './history';
@@ -161,6 +161,7 @@ export class AnnotationEditor {
   replace(pixels: Uint8Array, source: MaskSource): void {
     const mask = this.editable();
     if (!mask || pixels.length !== mask.length) return;
+    if (source === this.state.source && masksEqual(mask, pixels)) return; // a clean-up that found nothing: no empty undo step
     const before = mask.slice();
     mask.set(pixels);
     this.state.source = source;
