@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { LidcMarker } from '../../shared/api';
+import { drawnCanvas } from '../overlays/paint';
 
 /** The readers' point marks on a slice. */
 export function markersOn(markers: LidcMarker[], slice: number): LidcMarker[] {
@@ -17,21 +18,19 @@ export function markerLabel(m: LidcMarker): string {
  */
 export function useMarkerLayer(markers: LidcMarker[], slice: number, width: number, height: number) {
   return useMemo(() => {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const g = canvas.getContext('2d')!;
-    const unit = Math.max(1, width / 256);
-    g.strokeStyle = g.fillStyle = '#fbbf24';
-    g.lineWidth = unit;
-    g.font = `${Math.max(9, Math.round(width / 48))}px sans-serif`;
-    for (const m of markersOn(markers, slice)) {
-      g.beginPath();
-      g.arc(m.x + 0.5, m.y + 0.5, 5 * unit, 0, 2 * Math.PI);
-      g.stroke();
-      g.fillRect(m.x, m.y, 1, 1);
-      g.fillText(markerLabel(m), m.x + 6 * unit, m.y - 3 * unit);
-    }
+    const canvas = drawnCanvas(width, height, (g) => {
+      const unit = Math.max(1, width / 256);
+      g.strokeStyle = g.fillStyle = '#fbbf24';
+      g.lineWidth = unit;
+      g.font = `${Math.max(9, Math.round(width / 48))}px sans-serif`;
+      for (const m of markersOn(markers, slice)) {
+        g.beginPath();
+        g.arc(m.x + 0.5, m.y + 0.5, 5 * unit, 0, 2 * Math.PI);
+        g.stroke();
+        g.fillRect(m.x, m.y, 1, 1);
+        g.fillText(markerLabel(m), m.x + 6 * unit, m.y - 3 * unit);
+      }
+    });
     return { key: 'markers', canvas, opacity: 1 };
   }, [markers, slice, width, height]);
 }
