@@ -23,7 +23,7 @@ test('an ROI clicked on a real CT slice is triaged and its result drawn on the f
   await expect(page.getByTestId('slice-number')).toHaveText('Slice 1 / 16');
   // The window comes from the DICOM header; the header of the slice names its instance and position.
   await expect(view).toContainText('W 1600 L -600');
-  await expect(page.getByTestId('slice-header')).toHaveText('index 0 · instance 50 · -132.50 mm');
+  await expect(page.getByTestId('slice-header')).toHaveText('k = 0 · instance 50 · -132.50 mm');
   await expect(page.getByTestId('study-notes')).toContainText('LIDC reads lidc-reads.xml: 4 reading sessions');
 
   // Triage without an ROI is refused with what to do.
@@ -54,6 +54,9 @@ test('an ROI clicked on a real CT slice is triaged and its result drawn on the f
   await page.getByTestId('roi-last').focus();
   await page.keyboard.press('ArrowUp');
   await expect.poll(async () => (await api['roi.list']({ studyId: study.id }))[0].slices).toEqual([6, 7]);
+  // the panel numbers slices from 1, as the slice counter does
+  await expect(page.getByTestId('roi-first')).toHaveValue('7');
+  await expect(page.getByTestId('roi-last')).toHaveValue('8');
   // The ROI's outline is drawn on the slice (cyan), 64 px left of its centre.
   await page.mouse.move(box.x + 2, box.y + 2);
   const edge = at(roi.center[0] - 64, roi.center[1]);
@@ -87,4 +90,32 @@ test('an ROI clicked on a real CT slice is triaged and its result drawn on the f
   await expect.poll(async () => (await api['roi.list']({ studyId: study.id }))[0].slices).toEqual([6, 9]);
   await expect(range).toContainText('7–10'); // counted from 1, as the slice counter does
   await page.screenshot({ path: 'docs/screenshots/roi-range-coronal.png' });
+});
+
+test("the LIDC readers' point marks (nodules under 3 mm, non-nodules) are drawn on their slices, never as masks", async ({ page, server }) => {
+  await page.goto(server.url);
+  await chooseNewRater(page, 'Dr Marks');
+  await page.getByTestId('import-path').fill(path.join(SHARED_DATA, 'lidc-ct', 'LIDC-IDRI-0002'));
+  await page.getByTestId('import-submit').click();
+  await expect(page.getByTestId('study-title')).toContainText('LIDC-IDRI-0002', { timeout: 90_000 });
+  const api = apiFor(server.origin, server.token);
+  const [study] = (await api['studies.list']({})).filter((s) => s.name.includes('LIDC-IDRI-0002'));
+  const { markers } = await api['studies.get']({ studyId: study.id });
+  expect(markers.length).toBeGreaterThan(0);
+  const m = markers[0];
+  const onSlice = markers.filter((x) => x.sliceIndex === m.sliceIndex).length;
+  const view = page.getByTestId('slice-view');
+  for (let k = 0; k < m.sliceIndex; k++) await page.keyboard.press('ArrowDown');
+  await expect(view).toHaveAttribute('data-rendered-slice', String(m.sliceIndex));
+  await expect(page.getByTestId('slice-markers')).toHaveText(` · ${onSlice} reader point ${onSlice === 1 ? 'mark' : 'marks'}`);
+  // The ring 5 px (at 512 px, 2 px per unit) right of the mark is amber.
+  await page.mouse.move(1, 1);
+  const box = (await view.boundingBox())!;
+  const scale = Math.min(box.width, box.height) / 512;
+  const ring = { x: box.x + box.width / 2 + (m.x + 0.5 + 10 - 256) * scale, y: box.y + box.height / 2 + (m.y + 0.5 - 256) * scale };
+  await expect.poll(async () => {
+    const [r, g, b] = await overlayPixel(page, ring.x, ring.y);
+    return r > 200 && g > 140 && b < 110;
+  }).toBe(true);
+  await page.screenshot({ path: 'docs/screenshots/lidc-point-marks.png' });
 });

@@ -26,7 +26,7 @@ test('the viewer opens a demo study and draws real pixels that scroll and window
 
   const box = (await view.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await expect(page.getByTestId('pixel-readout')).toHaveText(/^\(\d+, \d+\) \d+/);
+  await expect(page.getByTestId('pixel-readout')).toHaveText(/^\(\d+, \d+, \d+\) \d+/);
   await page.mouse.wheel(0, 120);
   await expect(page.getByTestId('slice-number')).toHaveText(`Slice 2 / ${slices}`);
   await expect(view).toHaveAttribute('data-rendered-slice', '1');
@@ -67,7 +67,7 @@ test('the viewer opens a demo study and draws real pixels that scroll and window
   await expect(view).toHaveAttribute('data-rendered-slice', '30');
   expect(await screenVariance(page.getByTestId('slice-vtk'))).toBeGreaterThan(50);
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await expect(page.getByTestId('pixel-readout')).toHaveText(/^\(\d+, \d+\) -?\d+ HU$/);
+  await expect(page.getByTestId('pixel-readout')).toHaveText(/^\(\d+, \d+, \d+\) -?\d+ HU$/);
   await page.keyboard.press('2');
   await expect(view).toContainText('W 350 L 50');
   await page.screenshot({ path: 'docs/screenshots/ct-axial-mediastinum.png' });

@@ -16,6 +16,7 @@ import { useOverlayVolumes } from './state/overlayVolumes';
 import { closestSampleTo, modelMask, useModelResult } from './state/model';
 import { DEFAULT_OVERLAYS, stepSample, toggleLayer, type OverlaySettings } from './state/overlays';
 import { useReviewQueue } from './state/queue';
+import { markerLabel, markersOn, useMarkerLayer } from './state/markers';
 import { useRoiLayer, useRois, useSliceHeaders } from './state/rois';
 import { useSliceState } from './state/slice';
 import type { OpenStudy } from './state/study';
@@ -63,6 +64,8 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const rois = useRois(studyId, report);
   const roiLayer = useRoiLayer(rois.rois, slice, volume.dims[0], volume.dims[1]);
   const header = useSliceHeaders(studyId, report)[slice];
+  const markerLayer = useMarkerLayer(detail.markers, slice, volume.dims[0], volume.dims[1]);
+  const marks = markersOn(detail.markers, slice);
 
   const sampleCount = result?.samples.length ?? 0;
   const fromModel = (which: 'mean' | 'sample') => {
@@ -131,7 +134,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
       slice={slice}
       window={nav.win}
       transform={nav.transform}
-      overlays={[...shown.layers, roiLayer]}
+      overlays={[...shown.layers, roiLayer, markerLayer]}
       labels={nav.labels}
       flipX={flipX}
       flipY={flipY}
@@ -189,9 +192,15 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
             {STATUS_TEXT[queue.status]}
           </span>
           <span className="small" data-testid="slice-header">
-            index {slice}
+            k = {slice}
             {header?.instanceNumber != null && ` · instance ${header.instanceNumber}`}
             {header && ` · ${header.positionMm.toFixed(2)} mm`}
+            {marks.length > 0 && (
+              <span data-testid="slice-markers" title={marks.map(markerLabel).join('\n')}>
+                {' '}
+                · {marks.length} reader point {marks.length === 1 ? 'mark' : 'marks'}
+              </span>
+            )}
           </span>
           {ed.editable && ed.interpolated && (
             <span className="interpolated-mark" data-testid="interpolated-mark" title="Filled in between your drawings by interpolation; any edit of this slice makes it yours">

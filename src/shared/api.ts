@@ -58,6 +58,17 @@ export type StudySummary = z.infer<typeof StudySummarySchema>;
 export const RaterSchema = z.object({ id, name: z.string(), createdAt: timestamp });
 export type Rater = z.infer<typeof RaterSchema>;
 
+/** A reader's point mark from LIDC reader XML (a nodule under 3 mm, or a non-nodule): shown, never a mask. */
+export const LidcMarkerSchema = z.object({
+  raterName: z.string(),
+  kind: z.enum(['nodule < 3 mm', 'non-nodule']),
+  id: z.string(),
+  sliceIndex: z.number().int().nonnegative(),
+  x: z.number(),
+  y: z.number(),
+});
+export type LidcMarker = z.infer<typeof LidcMarkerSchema>;
+
 export const StudyDetailSchema = StudySummarySchema.extend({
   spacing: vec3,
   geometry: GeometrySchema,
@@ -66,6 +77,7 @@ export const StudyDetailSchema = StudySummarySchema.extend({
   raters: z.array(RaterSchema),
   /** Anything the import noticed that a reader should know (e.g. spacing unknown, slices reordered). */
   notes: z.array(z.string()),
+  markers: z.array(LidcMarkerSchema),
 });
 export type StudyDetail = z.infer<typeof StudyDetailSchema>;
 

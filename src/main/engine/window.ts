@@ -56,13 +56,20 @@ export function cutWindow(slice: VoxelArray, width: number, height: number, orig
   return out;
 }
 
-/** Writes a window's values into the full slice at its place, dropping what lies beyond the slice's edge. */
+/**
+ * Writes a window's values into the full slice at its place, dropping what lies beyond the slice's edge. Where two
+ * ROIs' windows overlap, each pixel keeps the larger value (every map pasted is >= 0 and 0 outside a window), so a
+ * nodule found by one window is not erased by its neighbour's background.
+ */
 export function pasteWindow<T extends Float32Array | Uint8Array>(full: T, width: number, height: number, window: ArrayLike<number>, origin: [number, number], size: [number, number]): T {
   const [x0, y0] = origin;
   const [w, h] = size;
   const xFrom = Math.max(0, -x0);
   const xTo = Math.min(w, width - x0);
   for (let y = Math.max(0, -y0); y < Math.min(h, height - y0); y++)
-    for (let x = xFrom; x < xTo; x++) full[(y0 + y) * width + x0 + x] = window[y * w + x];
+    for (let x = xFrom; x < xTo; x++) {
+      const i = (y0 + y) * width + x0 + x;
+      full[i] = Math.max(full[i], window[y * w + x]);
+    }
   return full;
 }

@@ -12,6 +12,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ApiError } from '../../shared/errors';
+import type { LidcMarker } from '../../shared/api';
 import type { DicomSeriesMeta } from './dicom';
 import { lidcRaterName } from './sources';
 
@@ -19,15 +20,6 @@ import { lidcRaterName } from './sources';
 const MAX_XML_BYTES = 64 * 1024 * 1024;
 /** LIDC z positions are written with 6 decimals but may differ from the image header by rounding. */
 const Z_TOLERANCE_MM = 0.1;
-
-export interface LidcMarker {
-  raterName: string;
-  kind: 'nodule < 3 mm' | 'non-nodule';
-  id: string;
-  sliceIndex: number;
-  x: number;
-  y: number;
-}
 
 export interface LidcReads {
   file: string;

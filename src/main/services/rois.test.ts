@@ -54,9 +54,9 @@ function worldOfVoxel(folder: string, [i, j, k]: [number, number, number]): [num
 
 describe('real CT studies with their LIDC reads', { timeout: 300_000 }, () => {
   it.each([
-    ['LIDC-IDRI-0001', [512, 512, 16], [3, 11]],
-    ['LIDC-IDRI-0002', [512, 512, 12], [0, 6]],
-  ])('%s imports as one study with 4 LIDC readers; --from-raters makes one ROI around the nodule', async (patient, dims, nodule) => {
+    ['LIDC-IDRI-0001', [512, 512, 16], [3, 11], 0],
+    ['LIDC-IDRI-0002', [512, 512, 12], [0, 6], 14],
+  ])('%s imports as one study with 4 LIDC readers and their point marks; --from-raters makes one ROI around the nodule', async (patient, dims, nodule, marks) => {
     const { app, api } = newApp(['bayes']);
     const { studies, skipped } = await api['studies.import']({ paths: [path.join(LIDC_CT, patient)] });
     expect(skipped).toEqual([]); // the reads file is read, not skipped
@@ -65,6 +65,13 @@ describe('real CT studies with their LIDC reads', { timeout: 300_000 }, () => {
     expect(study).toMatchObject({ source: 'dicom', dims, intensity: 'HU' });
     const detail = await api['studies.get']({ studyId: study.id });
     expect(detail.notes.join(' ')).toMatch(/LIDC reads lidc-reads\.xml: 4 reading sessions/);
+    // the counts lidc-xml.test.ts derives from the XML itself: each mark on a slice of the study, by a LIDC reader
+    expect(detail.markers).toHaveLength(marks);
+    for (const m of detail.markers) {
+      expect(m.raterName).toMatch(/^LIDC reader [1-4]$/);
+      expect(m.sliceIndex).toBeLessThan(dims[2]);
+      expect(m.x >= 0 && m.x < dims[0] && m.y >= 0 && m.y < dims[1]).toBe(true);
+    }
     const n = 512 * 512;
     const readers = new Set<string>();
     for (let k = 0; k < dims[2]; k++) for (const r of await raterMasksOn(api, study.id, k, n)) if (r.mask.some((v) => v)) readers.add(r.name);

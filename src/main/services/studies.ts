@@ -1,4 +1,4 @@
-import { api, type Response } from '../../shared/api';
+import { api, LidcMarkerSchema, type LidcMarker, type Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
@@ -143,6 +143,12 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
   return run.immediate();
 }
 
+/** The LIDC point marks kept at import; a store written by another version may hold none, or malformed ones. */
+function markersOf(sourceMeta: Record<string, unknown>): LidcMarker[] {
+  const parsed = LidcMarkerSchema.array().safeParse(sourceMeta.lidcMarkers ?? []);
+  return parsed.success ? parsed.data : [];
+}
+
 function lidcNote(reads: LidcReads): string {
   const outlined = reads.raters.filter((r) => r.slices.length > 0).length;
   const small = reads.markers.filter((m) => m.kind === 'nodule < 3 mm').length;
@@ -188,6 +194,7 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
       window: s.window,
       raters,
       notes: s.notes,
+      markers: markersOf(s.sourceMeta),
     };
   },
 

@@ -16,7 +16,8 @@ export interface RoiPanelProps {
 
 /**
  * The study's nodule regions of interest: triage samples only these on a study that is not model-sized. Each
- * row's first and last slice are number fields (arrow keys step them), so the range is set by keyboard.
+ * row's first and last slice are number fields (arrow keys step them), so the range is set by keyboard. Slices are
+ * numbered from 1 as the slice counter does; the centre is a voxel index (i, j, k), from 0 as the pixel readout.
  */
 export function RoiPanel(p: RoiPanelProps) {
   const clamp = (v: number) => Math.min(p.slices - 1, Math.max(0, Math.round(v)));
@@ -47,22 +48,22 @@ export function RoiPanel(p: RoiPanelProps) {
                 type="number"
                 aria-label={`ROI ${r.id} first slice`}
                 data-testid="roi-first"
-                min={0}
-                max={r.center[2]}
-                value={r.slices[0]}
-                onChange={(e) => p.onSlices(r, [Math.min(clamp(Number(e.target.value)), r.center[2]), r.slices[1]])}
+                min={1}
+                max={r.center[2] + 1}
+                value={r.slices[0] + 1}
+                onChange={(e) => p.onSlices(r, [Math.min(clamp(Number(e.target.value) - 1), r.center[2]), r.slices[1]])}
               />
               –
               <input
                 type="number"
                 aria-label={`ROI ${r.id} last slice`}
                 data-testid="roi-last"
-                min={r.center[2]}
-                max={p.slices - 1}
-                value={r.slices[1]}
-                onChange={(e) => p.onSlices(r, [r.slices[0], Math.max(clamp(Number(e.target.value)), r.center[2])])}
+                min={r.center[2] + 1}
+                max={p.slices}
+                value={r.slices[1] + 1}
+                onChange={(e) => p.onSlices(r, [r.slices[0], Math.max(clamp(Number(e.target.value) - 1), r.center[2])])}
               />{' '}
-              · centre {r.center.join(', ')} · {r.window.join('×')} px
+              · centre ({r.center.join(', ')}) · {r.window.join('×')} px
             </span>
             <button type="button" className="link" onClick={() => p.onDelete(r)} aria-label={`Delete ROI ${r.id}`}>
               ✕

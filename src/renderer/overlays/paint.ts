@@ -18,6 +18,15 @@ function canvasOf(width: number, height: number, fill: (px: Uint8ClampedArray) =
   return canvas;
 }
 
+/** A canvas in the slice's pixels for what is drawn as lines and text (ROI boxes, point marks). */
+export function drawnCanvas(width: number, height: number, draw: (g: CanvasRenderingContext2D) => void): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  draw(canvas.getContext('2d')!);
+  return canvas;
+}
+
 function isEdge(inside: (p: number) => boolean, p: number, i: number, j: number, width: number, height: number): boolean {
   return i === 0 || j === 0 || i === width - 1 || j === height - 1 || !inside(p - 1) || !inside(p + 1) || !inside(p - width) || !inside(p + width);
 }

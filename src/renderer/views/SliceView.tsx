@@ -176,7 +176,7 @@ export function SliceView(props: SliceViewProps) {
     if (i < 0 || j < 0 || i >= nx || j >= ny) setReadout('');
     else {
       const v = p.volume.data[i + j * nx + p.slice * nx * ny];
-      setReadout(`(${i}, ${j}) ${Number.isInteger(v) ? v : v.toFixed(1)} ${p.units}`);
+      setReadout(`(${i}, ${j}, ${p.slice}) ${Number.isInteger(v) ? v : v.toFixed(1)} ${p.units}`);
     }
   }
 

@@ -40,10 +40,10 @@ describe('caldiff roi', { timeout: 300_000 }, () => {
 
     const fromRaters = JSON.parse((await run(app, roiCommand, ['add', id], { 'from-raters': true, json: true })).out);
     expect(fromRaters).toEqual([expect.objectContaining({ source: 'raters', slices: [0, 6] })]);
-    const [byCentre] = JSON.parse((await run(app, roiCommand, ['add', id], { center: '345,360,3', slices: '2:4', json: true })).out);
+    const [byCentre] = JSON.parse((await run(app, roiCommand, ['add', id], { center: '345,360,3', slices: '3:5', json: true })).out);
     expect(byCentre).toMatchObject({ center: [345, 360, 3], slices: [2, 4], source: 'manual' });
     expect(JSON.parse((await run(app, roiCommand, ['list', id], { json: true })).out).map((r: { id: number }) => r.id)).toEqual([fromRaters[0].id, byCentre.id]);
-    expect((await run(app, roiCommand, ['list', id])).out).toMatch(new RegExp(`^\\s+${byCentre.id}  study ${id}  nodule 2 .* slices 2-4  window 128x128  \\(manual\\)$`, 'm'));
+    expect((await run(app, roiCommand, ['list', id])).out).toMatch(new RegExp(`^\\s+${byCentre.id}  study ${id}  nodule 2 .* slices 3-5  window 128x128  \\(manual\\)$`, 'm'));
 
     const triage = JSON.parse((await run(app, triageCommand, [id], { roi: String(byCentre.id), samples: '2', steps: '2', json: true })).out);
     expect(triage.items.map((i: { sliceIndex: number; roiId: number }) => [i.sliceIndex, i.roiId]).sort((a: number[], b: number[]) => a[0] - b[0])).toEqual([
@@ -65,7 +65,7 @@ describe('caldiff roi', { timeout: 300_000 }, () => {
     const { out, err } = await run(app, roiCommand, ['import', csv], { study: String(study.id) });
     expect(out).toMatch(/1 ROIs added, 2 lines skipped$/);
     // (55.1 + 175.5) / 0.6816 = 338.3, (71 + 174.5) / 0.6816 = 360.2, (-90.75 + 94.5) / 1.25 = 3; 6 mm = 4.8 slices, plus one each side
-    expect(out).toMatch(/centre 338,360,3 +slices 0-6/);
+    expect(out).toMatch(/centre 338,360,3 +slices 1-7/);
     expect(err).toMatch(/skipped line 3: world position 900,0,-90 mm \(voxel 1578,256,4\) lies outside study/);
     expect(err).toMatch(/skipped line 4: coordX, coordY, coordZ and diameter_mm must be numbers/);
   });
@@ -75,5 +75,6 @@ describe('caldiff roi', { timeout: 300_000 }, () => {
     await expect(run(app, roiCommand, ['grow', '1'])).rejects.toThrow(/unknown roi action "grow"/);
     await expect(run(app, roiCommand, ['add', '1'], { center: '1,2' })).rejects.toThrow('--center takes 3 comma-separated whole numbers, got "1,2"');
     await expect(run(app, roiCommand, ['add', '1'], { center: '1,2,3', slices: '4-5' })).rejects.toThrow('--slices takes A:B');
+    await expect(run(app, roiCommand, ['add', '1'], { center: '1,2,3', slices: '0:2' })).rejects.toThrow('first and last slice number, from 1');
   });
 });

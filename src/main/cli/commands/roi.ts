@@ -5,7 +5,7 @@ import type { CliContext, Command } from '../command';
 
 const USAGE = [
   'caldiff roi list STUDY [--json]',
-  'caldiff roi add STUDY --center X,Y,Z [--slices A:B] [--label TEXT]     (voxel indices; Z the slice index as the UI shows it)',
+  'caldiff roi add STUDY --center I,J,K [--slices A:B] [--label TEXT]     (voxel indices from 0, as the pixel readout; slices A to B numbered from 1, as the slice counter)',
   'caldiff roi add STUDY --world x,y,z --diameter MM [--slices A:B]       (LPS mm)',
   'caldiff roi add STUDY --from-raters                                      (one ROI per connected nodule of the raters\' masks)',
   'caldiff roi import FILE.csv [--study STUDY]                              (LUNA16: seriesuid,coordX,coordY,coordZ,diameter_mm)',
@@ -31,12 +31,12 @@ function sliceRange(ctx: CliContext): [number, number] | null {
   const raw = ctx.values.slices;
   if (raw === undefined) return null;
   const m = /^(\d+):(\d+)$/.exec(String(raw));
-  if (!m) throw new ApiError('validation', `--slices takes A:B (first and last slice index), got "${String(raw)}"`);
-  return [Number(m[1]), Number(m[2])];
+  if (!m || Number(m[1]) < 1) throw new ApiError('validation', `--slices takes A:B (first and last slice number, from 1), got "${String(raw)}"`);
+  return [Number(m[1]) - 1, Number(m[2]) - 1];
 }
 
 const line = (r: Roi) =>
-  `${String(r.id).padStart(4)}  study ${r.studyId}  ${r.label.padEnd(24)} centre ${r.center.join(',').padEnd(12)} slices ${r.slices[0]}-${r.slices[1]}  window ${r.window.join('x')}  (${r.source})`;
+  `${String(r.id).padStart(4)}  study ${r.studyId}  ${r.label.padEnd(24)} centre ${r.center.join(',').padEnd(12)} slices ${r.slices[0] + 1}-${r.slices[1] + 1}  window ${r.window.join('x')}  (${r.source})`;
 
 export const roiCommand: Command = {
   name: 'roi',

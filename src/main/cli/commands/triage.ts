@@ -103,7 +103,7 @@ export const triageCommand: Command = {
       for (const j of jobs) ctx.err(j.message);
       ctx.out(`${'rank'.padStart(4)}  ${'score'.padStart(9)}  ${'area'.padStart(7)}  status       slice`);
       for (const r of ranked)
-        ctx.out(`${String(r.rank).padStart(4)}  ${r.score.toFixed(3).padStart(9)}  ${r.meanArea.toFixed(1).padStart(7)}  ${r.status.padEnd(11)}  ${r.studyName}${r.roiId === null ? '' : ` ROI ${r.roiId}`} #${r.sliceIndex}`);
+        ctx.out(`${String(r.rank).padStart(4)}  ${r.score.toFixed(3).padStart(9)}  ${r.meanArea.toFixed(1).padStart(7)}  ${r.status.padEnd(11)}  ${r.studyName}${r.roiId === null ? '' : ` ROI ${r.roiId}`} slice ${r.sliceIndex + 1}`);
     }
     return 0;
   },
