@@ -59,7 +59,7 @@ describe('interpolation between a real reader\'s slices (LIDC-IDRI)', () => {
         const { masks, width, height } = readerSlices(patient, nodule, reader);
         const filled = interpolateSlices(masks.map((m, k) => (k === 2 || k === 6 ? m : null)), width, height, [2, 6]);
         for (const k of [3, 4, 5]) {
-          interpolated.push(dice(filled.get(k)!, masks[k]));
+          interpolated.push(dice(filled.get(k) ?? new Uint8Array(width * height), masks[k])); // unmatched keys fill nothing
           copied.push(dice(k < 4 ? masks[2] : masks[6], masks[k]));
         }
       }

@@ -65,7 +65,7 @@ describe('interpolateSlices', () => {
   });
 
   it('moves a drifting disc instead of shrinking it to the overlap', () => {
-    const masks = [disc(w, h, 8, 16, 4), null, disc(w, h, 24, 16, 4)];
+    const masks = [disc(w, h, 10, 16, 4), null, disc(w, h, 22, 16, 4)];
     const middle = interpolateSlices(masks, w, h, [0, 2]).get(1)!;
     expect(area(middle)).toBe(area(disc(w, h, 16, 16, 4)));
     expect(middle[16 + 16 * w]).toBe(1);
@@ -107,5 +107,21 @@ describe('starting from the model', () => {
   });
   it('marks pixels inside an intensity range, bounds included', () => {
     expect([...withinRange(Int16Array.from([-1000, -300, 0, 200, 201]), -300, 200)]).toEqual([0, 1, 1, 1, 0]);
+  });
+});
+
+describe('interpolateSlices with several pieces', () => {
+  const w = 48;
+  const h = 32;
+  const union = (a: Uint8Array, b: Uint8Array) => a.map((v, i) => v | b[i]);
+  it('never blends two different nodules drawn on distant slices', () => {
+    const masks = [disc(w, h, 10, 16, 4), null, null, disc(w, h, 38, 16, 4)];
+    expect(interpolateSlices(masks, w, h, [0, 3]).size).toBe(0);
+  });
+  it('interpolates two nodules on the same keys each with its own partner', () => {
+    const masks = [union(disc(w, h, 10, 16, 4), disc(w, h, 38, 16, 3)), null, union(disc(w, h, 12, 16, 4), disc(w, h, 38, 16, 5))];
+    const middle = interpolateSlices(masks, w, h, [0, 2]).get(1)!;
+    expect(area(middle)).toBe(area(union(disc(w, h, 11, 16, 4), disc(w, h, 38, 16, 4))));
+    expect(middle[24 + 16 * w]).toBe(0); // nothing between them
   });
 });

@@ -1,3 +1,4 @@
+import { components } from './cleanup';
 import { signedDistance } from './distance';
 
 /**
@@ -7,36 +8,73 @@ import { signedDistance } from './distance';
  * slice is the blend's negative part. Moving first lets a nodule that drifts sideways between keys keep its size
  * instead of shrinking to the overlap.
  *
+ * Each pair of matching pieces (see matchedPieces) is interpolated on its own and the results are united.
+ *
  * `masks[k]` is slice k's 0/1 mask (null or empty: nothing drawn). Only slices strictly between two consecutive
- * key slices that are both non-empty are returned; fewer than two keys give nothing.
+ * key slices with matching pieces are returned; fewer than two keys give nothing.
  */
 export function interpolateSlices(masks: readonly (Uint8Array | null)[], width: number, height: number, keySlices: readonly number[]): Map<number, Uint8Array> {
   const keys = [...new Set(keySlices)].filter((k) => k >= 0 && k < masks.length).sort((a, b) => a - b);
   const out = new Map<number, Uint8Array>();
   for (let n = 0; n + 1 < keys.length; n++) {
     const [a, b] = [keys[n], keys[n + 1]];
-    if (b - a < 2) continue;
     const ma = masks[a];
     const mb = masks[b];
-    const ca = ma && centroid(ma, width);
-    const cb = mb && centroid(mb, width);
-    if (!ma || !mb || !ca || !cb) continue;
-    const da = signedDistance(ma, width, height);
-    const db = signedDistance(mb, width, height);
-    const shift: [number, number] = [cb[0] - ca[0], cb[1] - ca[1]];
-    for (let z = a + 1; z < b; z++) {
-      const t = (z - a) / (b - a);
-      const slice = new Uint8Array(width * height);
-      for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++) {
-          const fromA = sample(da, width, height, x - t * shift[0], y - t * shift[1]);
-          const fromB = sample(db, width, height, x + (1 - t) * shift[0], y + (1 - t) * shift[1]);
-          if ((1 - t) * fromA + t * fromB < 0) slice[x + y * width] = 1;
-        }
-      out.set(z, slice);
+    if (b - a < 2 || !ma || !mb) continue;
+    const pairs = matchedPieces(ma, mb, width, height);
+    if (!pairs.length) continue;
+    for (let z = a + 1; z < b; z++) out.set(z, new Uint8Array(width * height));
+    for (const [pa, pb] of pairs) {
+      const da = signedDistance(pa.mask, width, height);
+      const db = signedDistance(pb.mask, width, height);
+      const shift: [number, number] = [pb.centre[0] - pa.centre[0], pb.centre[1] - pa.centre[1]];
+      for (let z = a + 1; z < b; z++) {
+        const t = (z - a) / (b - a);
+        const slice = out.get(z)!;
+        for (let y = 0; y < height; y++)
+          for (let x = 0; x < width; x++) {
+            const fromA = sample(da, width, height, x - t * shift[0], y - t * shift[1]);
+            const fromB = sample(db, width, height, x + (1 - t) * shift[0], y + (1 - t) * shift[1]);
+            if ((1 - t) * fromA + t * fromB < 0) slice[x + y * width] = 1;
+          }
+      }
     }
   }
   return out;
+}
+
+interface Piece {
+  mask: Uint8Array;
+  centre: [number, number];
+  /** Radius of the disc of the same area. */
+  radius: number;
+}
+
+/**
+ * The connected pieces of two key slices that belong to one object, as Albu et al. match regions before
+ * interpolating: pieces that overlap, or whose centres lie within twice the sum of their equal-area radii (a
+ * nodule may drift past its own width between keys several slices apart; on the LIDC crops this reach pairs every
+ * piece that any reach would). Two different nodules drawn on distant slices (a CT with several) are thus not
+ * blended into one, and a piece with no partner is left alone.
+ */
+function matchedPieces(ma: Uint8Array, mb: Uint8Array, width: number, height: number): [Piece, Piece][] {
+  const pa = pieces(ma, width, height);
+  const pb = pieces(mb, width, height);
+  const pairs: [Piece, Piece][] = [];
+  for (const p of pa)
+    for (const q of pb) {
+      const overlap = p.mask.some((v, i) => v && q.mask[i]);
+      if (overlap || Math.hypot(p.centre[0] - q.centre[0], p.centre[1] - q.centre[1]) <= 2 * (p.radius + q.radius)) pairs.push([p, q]);
+    }
+  return pairs;
+}
+
+function pieces(mask: Uint8Array, width: number, height: number): Piece[] {
+  const { labels, sizes } = components(mask, width, height);
+  return sizes.slice(1).map((size, l) => {
+    const piece = Uint8Array.from(labels, (v) => (v === l + 1 ? 1 : 0));
+    return { mask: piece, centre: centroid(piece, width)!, radius: Math.sqrt(size / Math.PI) };
+  });
 }
 
 function centroid(mask: Uint8Array, width: number): [number, number] | null {
