@@ -13,7 +13,7 @@ import { useErrors } from './state/errors';
 import { useExport } from './state/export';
 import { useOverlayLayers } from './state/layers';
 import { useOverlayVolumes } from './state/overlayVolumes';
-import { modelMask, useModelResult } from './state/model';
+import { closestSampleTo, modelMask, useModelResult } from './state/model';
 import { DEFAULT_OVERLAYS, stepSample, toggleLayer, type OverlaySettings } from './state/overlays';
 import { useReviewQueue } from './state/queue';
 import { markerLabel, markersOn, useMarkerLayer } from './state/markers';
@@ -21,6 +21,7 @@ import { useRoiLayer, useRois, useSliceHeaders } from './state/rois';
 import { useSliceState } from './state/slice';
 import type { OpenStudy } from './state/study';
 import { BRUSH_RADIUS } from './tools/brush';
+import { cleanUp, type CleanUp } from './tools/cleanup';
 import { TOOLS } from './tools/registry';
 import { useToolStore } from './tools/store';
 import { MprView } from './views/MprView';
@@ -70,6 +71,17 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const fromModel = (which: 'mean' | 'sample') => {
     if (result && ed.mask) editor.replace(modelMask(result, which, overlays.sample.index, ed.width, ed.height), which === 'mean' ? 'model-mean' : 'model-sample');
   };
+  const fromClosest = () => {
+    if (!result || !ed.mask) return;
+    const index = closestSampleTo(result, ed.mask, ed.width, ed.height);
+    if (index === null) return;
+    setOverlays((o) => ({ ...o, sample: { ...o.sample, index } }));
+    editor.replace(modelMask(result, 'sample', index, ed.width, ed.height), 'model-sample');
+  };
+  const clean = (which: CleanUp) => {
+    if (ed.mask && ed.editable) editor.replace(cleanUp(which, ed.mask, ed.width, ed.height, tools.values), ed.source);
+  };
+  const interpolate = () => void editor.interpolate();
   const clearMask = () => {
     if (ed.mask) editor.replace(new Uint8Array(ed.mask.length), 'manual');
   };
@@ -95,6 +107,11 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
     'brush.larger': () => toolStore.step(BRUSH_RADIUS, 1),
     'mask.from-mean': () => fromModel('mean'),
     'mask.from-sample': () => fromModel('sample'),
+    'mask.from-closest': fromClosest,
+    'mask.interpolate': interpolate,
+    'mask.remove-islands': () => clean('islands'),
+    'mask.fill-holes': () => clean('holes'),
+    'mask.keep-largest': () => clean('largest'),
     'mask.clear': clearMask,
     'edit.undo': () => editor.undo(),
     'edit.redo': () => editor.redo(),
@@ -185,6 +202,11 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
               </span>
             )}
           </span>
+          {ed.editable && ed.interpolated && (
+            <span className="interpolated-mark" data-testid="interpolated-mark" title="Filled in between your drawings by interpolation; any edit of this slice makes it yours">
+              Interpolated
+            </span>
+          )}
           <span className="muted small" title={nav.presets.map((p, i) => `${i + 1}: ${p.name}`).join('\n')}>
             Window presets on keys 1–9 ({nav.presets[0].name}, {nav.presets[1].name}, …) · ? for all shortcuts
           </span>
@@ -218,6 +240,10 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           onSetting={(s, v) => toolStore.set(s, v)}
           onFromMean={() => fromModel('mean')}
           onFromSample={() => fromModel('sample')}
+          onFromClosest={fromClosest}
+          onInterpolate={interpolate}
+          onCleanUp={clean}
+          units={detail.intensity === 'HU' ? 'HU' : null}
           onClear={clearMask}
           onUndo={() => editor.undo()}
           onRedo={() => editor.redo()}

@@ -104,6 +104,8 @@ export const RaterMaskSchema = z.object({
   /** Bit-packed, width*height pixels. */
   mask: bytes,
   updatedAt: timestamp,
+  /** Filled in by slice interpolation and not edited by the rater since (any save of the slice clears it). */
+  interpolated: z.boolean(),
 });
 
 export const ReviewStatusSchema = z.enum(['unreviewed', 'reviewed', 'second-look']);
@@ -403,6 +405,18 @@ export const api = {
       .strict(),
     z.object({ revision: z.number().int().positive(), unchanged: z.boolean() }),
     { method: 'POST', path: '/annotations/save' },
+  ),
+
+  // ----- editing aids (issue 15) -----
+  'annotations.interpolate': op(
+    z.object({ studyId: id, raterId: id }).strict(),
+    z.object({
+      /** The rater's slices interpolated from: their non-empty masks not themselves interpolated. */
+      keys: z.array(sliceIndex),
+      /** Each slice filled, with its new revision and the mask it replaced (bit-packed; all zero when there was none), so the client can undo. */
+      slices: z.array(z.object({ sliceIndex, revision: z.number().int().positive(), previous: bytes })),
+    }),
+    { method: 'POST', path: '/annotations/interpolate' },
   ),
 
   'review.set': op(

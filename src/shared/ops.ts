@@ -46,6 +46,8 @@ export const OP_NAMES = [
   'pacs.retrieve',
   'pacs.store',
   'pacs.origin',
+  // editing aids (issue 15)
+  'annotations.interpolate',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

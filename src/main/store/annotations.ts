@@ -15,6 +15,8 @@ export interface CurrentMask {
   packed: Uint8Array;
   area: number;
   updatedAt: string;
+  /** Filled in by slice interpolation and not edited by the rater since. */
+  interpolated: boolean;
 }
 
 export interface SaveMask {
@@ -26,19 +28,21 @@ export interface SaveMask {
   source: MaskSource;
   /** The revision the editor started from; null skips the check (imports). */
   baseRevision: number | null;
+  /** Written by slice interpolation (default: false, so any other save clears the mark). */
+  interpolated?: boolean;
 }
 
 /** The latest revision of each rater's mask on one slice. */
 export function currentMasks(db: Db, studyId: number, sliceIndex: number): CurrentMask[] {
   const rows = db
     .prepare(
-      `SELECT a.rater_id, r.name, a.revision, a.source, a.mask, a.area, a.created_at FROM annotations a
+      `SELECT a.rater_id, r.name, a.revision, a.source, a.mask, a.area, a.created_at, a.interpolated FROM annotations a
        JOIN raters r ON r.id = a.rater_id
        WHERE a.study_id = ? AND a.slice_index = ?
          AND a.revision = (SELECT MAX(revision) FROM annotations b WHERE b.study_id = a.study_id AND b.slice_index = a.slice_index AND b.rater_id = a.rater_id)
        ORDER BY r.name`,
     )
-    .all(studyId, sliceIndex) as { rater_id: number; name: string; revision: number; source: MaskSource; mask: Buffer; area: number; created_at: string }[];
+    .all(studyId, sliceIndex) as { rater_id: number; name: string; revision: number; source: MaskSource; mask: Buffer; area: number; created_at: string; interpolated: number }[];
   return rows.map((r) => ({
     raterId: r.rater_id,
     raterName: r.name,
@@ -47,6 +51,7 @@ export function currentMasks(db: Db, studyId: number, sliceIndex: number): Curre
     packed: inflateBytes(r.mask),
     area: r.area,
     updatedAt: r.created_at,
+    interpolated: r.interpolated === 1,
   }));
 }
 
@@ -74,18 +79,20 @@ export function saveMask(db: Db, s: SaveMask, actor: string): { revision: number
     const latest = latestRevision(db, s.studyId, s.sliceIndex, s.raterId);
     if (s.baseRevision !== null && s.baseRevision !== latest)
       throw new ApiError('conflict', `slice ${s.sliceIndex} was changed elsewhere (revision ${latest}, you edited ${s.baseRevision}); reload it before saving`);
+    const interpolated = s.interpolated ? 1 : 0;
     if (latest > 0) {
       const row = db
-        .prepare('SELECT mask FROM annotations WHERE study_id = ? AND slice_index = ? AND rater_id = ? AND revision = ?')
-        .get(s.studyId, s.sliceIndex, s.raterId, latest) as { mask: Buffer };
-      if (masksEqual(unpackMask(inflateBytes(row.mask), s.mask.length), s.mask)) return { revision: latest, unchanged: true };
+        .prepare('SELECT mask, interpolated FROM annotations WHERE study_id = ? AND slice_index = ? AND rater_id = ? AND revision = ?')
+        .get(s.studyId, s.sliceIndex, s.raterId, latest) as { mask: Buffer; interpolated: number };
+      if (row.interpolated === interpolated && masksEqual(unpackMask(inflateBytes(row.mask), s.mask.length), s.mask)) return { revision: latest, unchanged: true };
     }
     const revision = latest + 1;
     const area = countMask(s.mask);
     db.prepare(
-      'INSERT INTO annotations (study_id, slice_index, rater_id, revision, source, mask, area, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(s.studyId, s.sliceIndex, s.raterId, revision, s.source, deflateArray(packMask(s.mask)), area, new Date().toISOString());
-    appendAudit(db, { actor, action: 'annotation.save', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${revision}, ${area} px, ${s.source}` });
+      'INSERT INTO annotations (study_id, slice_index, rater_id, revision, source, mask, area, created_at, interpolated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(s.studyId, s.sliceIndex, s.raterId, revision, s.source, deflateArray(packMask(s.mask)), area, new Date().toISOString(), interpolated);
+    const how = interpolated ? `${s.source}, interpolated` : s.source;
+    appendAudit(db, { actor, action: 'annotation.save', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${revision}, ${area} px, ${how}` });
     return { revision, unchanged: false };
   }).immediate();
 }

@@ -206,4 +206,14 @@ export const migrations: Migration[] = [
       CREATE INDEX archive_stores_by_item ON archive_stores (study_id, archive_name, item);
     `,
   },
+  {
+    version: 8,
+    name: 'interpolated masks',
+    sql: `
+      -- 1 while a mask revision was filled in between the rater's own slices (slice interpolation) and the rater has not
+      -- edited it since; the next save of that slice clears it. A column rather than a new source value, so that no
+      -- table is rebuilt and the source still says what the revision was made from.
+      ALTER TABLE annotations ADD COLUMN interpolated INTEGER NOT NULL DEFAULT 0 CHECK (interpolated IN (0, 1));
+    `,
+  },
 ];

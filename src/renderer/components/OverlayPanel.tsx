@@ -1,6 +1,7 @@
 import { tooltip } from '../actions/table';
 import { stepSample, toggleRater, type LayerName, type OverlaySettings } from '../state/overlays';
-import { heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
+import { BAND_LEVELS } from '../../shared/editing/model';
+import { BAND_COLOURS, heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
   raterId: number;
@@ -91,6 +92,16 @@ export function OverlayPanel(p: OverlayPanelProps) {
       <LayerRow name="mean" label="Model mean contour" p={p} disabled={noResult} testId="mean" />
       <LayerRow name="heat" label="Uncertainty map" p={p} disabled={noResult} testId="heat" />
       {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} label="uncertainty, nats" />}
+      <LayerRow name="bands" label="Uncertainty bands" p={p} disabled={noResult} testId="bands" />
+      {s.bands.on && p.hasResult && (
+        <ul className="legend" data-testid="bands-legend">
+          {BAND_LEVELS.map((level, b) => (
+            <li key={level}>
+              <span className="swatch" style={{ background: rgbCss(BAND_COLOURS[b]) }} /> {Math.round(level * 100)} % of samples
+            </li>
+          ))}
+        </ul>
+      )}
       <LayerRow name="sample" label="Model sample" p={p} disabled={noResult} testId="sample" />
       {p.hasResult && (
         <div className="sample-stepper">

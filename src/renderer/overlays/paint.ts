@@ -129,6 +129,12 @@ export function raterColour(raterId: number): Rgb {
 }
 export const MEAN_COLOUR: Rgb = [255, 60, 60];
 export const SAMPLE_COLOUR: Rgb = [255, 255, 255];
+/** The uncertainty bands at 10 %, 50 % and 90 % of the samples (BAND_LEVELS): cool where few samples agree, warm where most do. */
+export const BAND_COLOURS: readonly Rgb[] = [
+  [96, 165, 250],
+  [250, 204, 21],
+  [248, 113, 113],
+];
 export function rgbCss(c: Rgb): string {
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 }

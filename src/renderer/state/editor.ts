@@ -1,13 +1,21 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
-import { packMask, unpackMask } from '../../shared/masks';
+import { masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { api } from '../api';
 import type { MaskEdit } from '../tools/types';
 import { EditHistory } from './history';
 
 type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 export type OtherMask = Response<'annotations.get'>['masks'][number] & { pixels: Uint8Array };
+
+/** One interpolation as annotations.interpolate answered it, for its undo. */
+interface Interpolation {
+  seq: number;
+  studyId: number;
+  raterId: number;
+  slices: Response<'annotations.interpolate'>['slices'];
+}
 
 export interface SliceRef {
   studyId: number;
@@ -24,6 +32,10 @@ export interface EditorState {
   mask: Uint8Array | null;
   revision: number;
   source: MaskSource;
+  /** The mask on screen was filled in by slice interpolation and not edited since. */
+  interpolated: boolean;
+  /** Changes when an edit changed slices other than the one on screen (an interpolation or its undo). */
+  studyVersion: number;
   others: OtherMask[];
   hidden: number;
   saving: boolean;
@@ -43,7 +55,7 @@ const ownerOf = (r: SliceRef) => `${keyOf(r)}:${r.raterId}`;
  * at a time so each carries the revision the previous one produced.
  */
 export class AnnotationEditor {
-  private state: EditorState = { ref: null, width: 0, height: 0, mask: null, revision: 0, source: 'manual', others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0, editable: false };
+  private state: EditorState = { ref: null, width: 0, height: 0, mask: null, revision: 0, source: 'manual', interpolated: false, studyVersion: 0, others: [], hidden: 0, saving: false, version: 0, undo: 0, redo: 0, editable: false };
   private readonly listeners = new Set<() => void>();
   private readonly history = new EditHistory();
   /** The edit in progress (a stroke being dragged); a slice change cuts it off. */
@@ -53,6 +65,9 @@ export class AnnotationEditor {
   private loadToken = 0;
   /** Which slice and rater `state.mask` holds; while another slice loads, the old mask must not be edited. */
   private maskOwner = '';
+  /** Orders per-slice edits against interpolations (which change many slices at once and are undone together). */
+  private seq = 0;
+  private interpolations: Interpolation[] = [];
 
   constructor(private readonly report: (e: unknown) => void) {}
 
@@ -66,6 +81,7 @@ export class AnnotationEditor {
   private set(patch: Partial<EditorState>) {
     const next = { ...this.state, ...patch };
     const counts = next.ref ? this.history.counts(keyOf(next.ref)) : { undo: 0, redo: 0 };
+    if (next.ref && this.lastInterpolation(next.ref)) counts.undo++;
     const editable = next.ref !== null && next.mask !== null && ownerOf(next.ref) === this.maskOwner;
     this.state = { ...next, undo: counts.undo, redo: counts.redo, editable };
     for (const l of this.listeners) l();
@@ -97,6 +113,7 @@ export class AnnotationEditor {
         mask: own ? unpackMask(own.mask, n) : new Uint8Array(n),
         revision,
         source: own?.source ?? 'manual',
+        interpolated: own?.interpolated ?? false,
         others,
         hidden: res.hidden,
         version: this.state.version + 1,
@@ -144,6 +161,7 @@ export class AnnotationEditor {
   replace(pixels: Uint8Array, source: MaskSource): void {
     const mask = this.editable();
     if (!mask || pixels.length !== mask.length) return;
+    if (source === this.state.source && masksEqual(mask, pixels)) return; // a clean-up that found nothing: no empty undo step
     const before = mask.slice();
     mask.set(pixels);
     this.state.source = source;
@@ -151,7 +169,54 @@ export class AnnotationEditor {
   }
 
   undo(): void {
-    this.step('undo');
+    const { ref } = this.state;
+    const last = ref && this.lastInterpolation(ref);
+    if (ref && last && last.seq > this.history.lastSeq(keyOf(ref))) void this.undoInterpolation(last);
+    else this.step('undo');
+  }
+
+  /**
+   * Interpolates the rater's slices between their drawings (annotations.interpolate: one transaction in main) and
+   * keeps what each filled slice held before, so that one undo takes the whole interpolation back.
+   */
+  async interpolate(): Promise<number[]> {
+    const { ref } = this.state;
+    if (!ref) return [];
+    await this.saves;
+    try {
+      const res = await api['annotations.interpolate']({ studyId: ref.studyId, raterId: ref.raterId });
+      if (res.slices.length) this.interpolations.push({ seq: ++this.seq, studyId: ref.studyId, raterId: ref.raterId, slices: res.slices });
+      this.set({ studyVersion: this.state.studyVersion + 1 });
+      await this.reload();
+      return res.slices.map((s) => s.sliceIndex);
+    } catch (e) {
+      this.report(e);
+      return [];
+    }
+  }
+
+  private lastInterpolation(ref: SliceRef): Interpolation | undefined {
+    const last = this.interpolations[this.interpolations.length - 1];
+    return last && last.studyId === ref.studyId && last.raterId === ref.raterId ? last : undefined;
+  }
+
+  /** Puts back what each slice held before; a slice the rater has edited since (its revision moved on) keeps the edit. */
+  private async undoInterpolation(step: Interpolation) {
+    this.interpolations.pop();
+    this.set({});
+    this.saves = this.saves.then(async () => {
+      for (const s of step.slices) {
+        try {
+          await api['annotations.save']({ studyId: step.studyId, sliceIndex: s.sliceIndex, raterId: step.raterId, mask: s.previous, source: 'manual', baseRevision: s.revision });
+        } catch (e) {
+          if (ApiError.from(e).code !== 'conflict') this.report(e);
+        }
+      }
+    });
+    await this.saves;
+    this.maskOwner = ''; // the slice on screen may be one of them: read it again even at an unchanged revision
+    this.set({ studyVersion: this.state.studyVersion + 1 });
+    await this.reload();
   }
 
   redo(): void {
@@ -165,6 +230,7 @@ export class AnnotationEditor {
     const next = direction === 'undo' ? this.history.undo(keyOf(ref), mask) : this.history.redo(keyOf(ref), mask);
     if (!next) return;
     mask.set(next);
+    this.state.interpolated = false;
     this.bump();
     this.save();
   }
@@ -176,7 +242,8 @@ export class AnnotationEditor {
   private commit(before: Uint8Array) {
     const { ref } = this.state;
     if (!ref) return;
-    this.history.record(keyOf(ref), before);
+    this.history.record(keyOf(ref), before, ++this.seq);
+    this.state.interpolated = false; // the rater's own edit: the save below is theirs, not the interpolation's
     this.bump();
     this.save();
   }

@@ -38,3 +38,18 @@ describe('per-slice undo/redo', () => {
     expect(h.redo('k', new Uint8Array([0, 0, 1]))).toBeNull();
   });
 });
+
+describe('ordering against multi-slice steps', () => {
+  it('tells the seq of the edit an undo would revert, following undo and redo', () => {
+    const h = new EditHistory();
+    const mask = new Uint8Array(8);
+    expect(h.lastSeq('1:0')).toBe(-1);
+    h.record('1:0', mask, 3);
+    h.record('1:0', mask, 7);
+    expect(h.lastSeq('1:0')).toBe(7);
+    h.undo('1:0', mask);
+    expect(h.lastSeq('1:0')).toBe(3);
+    h.redo('1:0', mask);
+    expect(h.lastSeq('1:0')).toBe(7);
+  });
+});

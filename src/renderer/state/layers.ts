@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import { resampleNearest, unpackMask } from '../../shared/masks';
 import { errorMap, majorityVote } from '../../shared/metrics';
-import { contourCanvas, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, raterColour, SAMPLE_COLOUR } from '../overlays/paint';
+import { BAND_LEVELS, bandThreshold } from '../../shared/editing/model';
+import { BAND_COLOURS, contourCanvas, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, raterColour, SAMPLE_COLOUR } from '../overlays/paint';
 import type { OverlayLayer } from '../views/SliceView';
 import type { EditorState } from './editor';
 import type { SliceResult } from './model';
@@ -38,6 +39,7 @@ export function useOverlayLayers(result: SliceResult | null, ed: EditorState, ov
     return {
       heat: heatCanvas(result.uncertainty, width, height, model.heatMax),
       mean: contourCanvas(result.mean, width, height, MEAN_COLOUR),
+      bands: BAND_LEVELS.map((level, b) => ({ level, canvas: contourCanvas(result.mean, width, height, BAND_COLOURS[b], bandThreshold(level)) })),
     };
   }, [result, model]);
 
@@ -62,6 +64,7 @@ export function useOverlayLayers(result: SliceResult | null, ed: EditorState, ov
   if (errorLayer && overlays.error.on) layers.push({ key: 'error', canvas: errorLayer.canvas, opacity: overlays.error.opacity });
   if (sampleLayer && overlays.sample.on) layers.push({ key: 'sample', canvas: sampleLayer, opacity: overlays.sample.opacity });
   if (overlays.raters.on) for (const l of otherLayers) if (!overlays.hiddenRaters.includes(l.raterId)) layers.push({ ...l, opacity: overlays.raters.opacity });
+  if (modelLayers && overlays.bands.on) for (const b of modelLayers.bands) layers.push({ key: `band-${b.level}`, canvas: b.canvas, opacity: overlays.bands.opacity });
   if (modelLayers && overlays.mean.on) layers.push({ key: 'mean', canvas: modelLayers.mean, opacity: overlays.mean.opacity });
   if (ownLayer && overlays.own.on) layers.push({ key: 'own', canvas: ownLayer, opacity: overlays.own.opacity });
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Response } from '../../shared/api';
+import { closestSample } from '../../shared/editing/model';
 import { resampleNearest, unpackMask } from '../../shared/masks';
 import { api } from '../api';
 
@@ -16,6 +17,13 @@ export function useModelResult(studyId: number, slice: number, resultsVersion: n
     };
   }, [studyId, slice, resultsVersion, report]);
   return result;
+}
+
+/** The index of the model sample closest (by Dice) to `mask`, compared on the model's grid; null without samples. */
+export function closestSampleTo(result: SliceResult, mask: Uint8Array, width: number, height: number): number | null {
+  const n = result.width * result.height;
+  const own = resampleNearest(mask, width, height, result.width, result.height);
+  return closestSample(result.samples.map((s) => unpackMask(s, n)), own)?.index ?? null;
 }
 
 /** The model's mean (thresholded at 0.5) or one sample as a 0/1 mask on the image grid, to start a mask from. */

@@ -3,8 +3,9 @@ import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import type { Response } from '../../shared/api';
 import { unpackMask } from '../../shared/masks';
+import { frequencyBands } from '../../shared/editing/model';
 import { api } from '../api';
-import { MEAN_COLOUR, OWN_COLOUR, raterColour } from '../overlays/paint';
+import { BAND_COLOURS, MEAN_COLOUR, OWN_COLOUR, raterColour } from '../overlays/paint';
 import type { DisplayVolume } from '../views/vtkImage';
 import type { VtkLayer } from '../views/overlayActors';
 import type { EditorState } from './editor';
@@ -44,15 +45,17 @@ function modelImages(volume: DisplayVolume, model: ModelVolume) {
   const n = model.width * model.height;
   const nz = volume.dims[2];
   const mean = new Uint8Array(n * nz);
+  const bands = new Uint8Array(n * nz);
   const uncertainty = new Float32Array(n * nz);
   let max = 1e-6;
   for (const s of model.slices) {
     for (let p = 0; p < n; p++) mean[s.sliceIndex * n + p] = s.mean[p] >= 0.5 ? 1 : 0;
+    bands.set(frequencyBands(s.mean), s.sliceIndex * n);
     uncertainty.set(s.uncertainty, s.sliceIndex * n);
     for (let p = 0; p < n; p++) if (s.uncertainty[p] > max) max = s.uncertainty[p];
   }
   const dims: [number, number, number] = [model.width, model.height, nz];
-  return { mean: gridImage(volume, dims, mean), uncertainty: gridImage(volume, dims, uncertainty), max };
+  return { mean: gridImage(volume, dims, mean), bands: gridImage(volume, dims, bands), uncertainty: gridImage(volume, dims, uncertainty), max };
 }
 
 interface OverlayVolumeInput {
@@ -76,7 +79,8 @@ export function useOverlayVolumes({ studyId, raterId, blinded, volume, enabled, 
   const [masks, setMasks] = useState<Map<number, { name: string; image: vtkImageData }> | null>(null);
   const [model, setModel] = useState<ReturnType<typeof modelImages> | null>(null);
 
-  // Other raters change when blinding lifts or a save lands; both show in the editor's list of other masks.
+  // Other raters change when blinding lifts or a save lands; both show in the editor's list of other masks. The
+  // reader's own change on many slices at once when they interpolate (or undo it).
   const othersKey = editor.others.map((o) => `${o.raterId}:${o.revision}`).join(',');
   useEffect(() => {
     if (!enabled) return;
@@ -85,7 +89,7 @@ export function useOverlayVolumes({ studyId, raterId, blinded, volume, enabled, 
     return () => {
       live = false;
     };
-  }, [enabled, studyId, raterId, blinded, volume, othersKey, report]);
+  }, [enabled, studyId, raterId, blinded, volume, othersKey, editor.studyVersion, report]);
 
   useEffect(() => {
     if (!enabled) return;
@@ -119,6 +123,7 @@ export function useOverlayVolumes({ studyId, raterId, blinded, volume, enabled, 
         if (id !== raterId && !settings.hiddenRaters.includes(id))
           layers.push({ key: `rater-${id}`, kind: 'label', image: m.image, colour: raterColour(id), fill, opacity: settings.raters.opacity, version: 0 });
     }
+    if (model && settings.bands.on) layers.push({ key: 'bands', kind: 'label', image: model.bands, colour: BAND_COLOURS[1], levels: BAND_COLOURS, fill: 0, opacity: settings.bands.opacity, version: 0 });
     if (model && settings.mean.on) layers.push({ key: 'mean', kind: 'label', image: model.mean, colour: MEAN_COLOUR, fill: 0, opacity: settings.mean.opacity, version: 0 });
     if (settings.own.on) layers.push({ key: 'own', kind: 'label', image: own, colour: OWN_COLOUR, fill, opacity: settings.own.opacity, version: ownVersion });
     return layers;

@@ -8,6 +8,8 @@ export interface OverlaySettings {
   raters: Layer;
   mean: Layer;
   heat: Layer;
+  /** Outlines where 10 %, 50 % and 90 % of the model's samples mark the pixel. */
+  bands: Layer;
   sample: Layer & { index: number };
   error: Layer;
   /** Masks (own, raters, samples) as outlines only: several raters on a small nodule stay readable. */
@@ -21,6 +23,7 @@ export const DEFAULT_OVERLAYS: OverlaySettings = {
   raters: { on: true, opacity: 0.7 },
   mean: { on: true, opacity: 1 },
   heat: { on: false, opacity: 0.6 },
+  bands: { on: false, opacity: 1 },
   sample: { on: false, opacity: 0.8, index: 0 },
   error: { on: false, opacity: 0.6 },
   outline: false,

@@ -56,6 +56,10 @@ export interface Tool {
   /** CSS cursor over the slice view (`none` when the tool draws its own). */
   cursor: string;
   settings: readonly NumberSetting[];
+  /** Named sets of setting values, shown as buttons under the sliders (the threshold brush's HU ranges). */
+  presets?: readonly { label: string; values: Readonly<Record<string, number>> }[];
+  /** The tool reads image intensities: the panel says in which units (HU, or this study's pixel values). */
+  usesIntensity?: boolean;
   /**
    * Left-button press without modifiers on image pixel (i, j). A tool without it leaves the left drag to
    * window/level; one with it owns the press, and may return the gesture that follows the drag.

@@ -8,7 +8,7 @@ import vtkInteractorStyleTrackballCamera from '@kitware/vtk.js/Interaction/Style
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { Geometry, Intensity, Window } from '../../shared/volume';
 import { axisSigns } from './orientation';
-import { SurfaceOverlays, type VtkLayer } from './overlayActors';
+import { isSurfaceLayer, SurfaceOverlays, type VtkLayer } from './overlayActors';
 import { createScene, useVtkScene, type VtkScene } from './vtkScene';
 
 /**
@@ -31,7 +31,7 @@ function transferRange(intensity: Intensity, win: Window): [number, number] {
 
 export function VolumeView({ image, direction, intensity, window: win, overlays }: VolumeViewProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const surfaceCount = overlays.filter((l) => l.kind === 'label').length;
+  const surfaceCount = overlays.filter(isSurfaceLayer).length;
   const hasSurfaces = surfaceCount > 0;
   const sceneRef = useVtkScene(
     ref,

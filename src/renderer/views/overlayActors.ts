@@ -21,6 +21,8 @@ export type VtkLayer =
       kind: 'label';
       image: vtkImageData;
       colour: Rgb;
+      /** Nested bands (label values 1..n, the uncertainty bands): one colour per value instead of `colour`. */
+      levels?: readonly Rgb[];
       /** Opacity of the inside; the outline is drawn at `opacity`. 0 = outline only. */
       fill: number;
       opacity: number;
@@ -45,17 +47,19 @@ function sliceAt(image: vtkImageData, axis: 0 | 1 | 2, world: number): number {
 }
 
 /** What decides a layer's colours and opacities (not its voxels). */
-const lookOf = (l: VtkLayer) => (l.kind === 'label' ? `label ${l.colour.join(',')} ${l.fill} ${l.opacity}` : `heat ${l.max} ${l.opacity}`);
+const lookOf = (l: VtkLayer) => (l.kind === 'label' ? `label ${(l.levels ?? [l.colour]).join(';')} ${l.fill} ${l.opacity}` : `heat ${l.max} ${l.opacity}`);
 
 function applyLook(prop: ReturnType<vtkImageSlice['getProperty']>, layer: VtkLayer) {
   const colour = layer.kind === 'heat' ? heatTransfer(layer.max) : vtkColorTransferFunction.newInstance();
   const opacity = vtkPiecewiseFunction.newInstance();
   if (layer.kind === 'label') {
-    const [r, g, b] = layer.colour.map((c) => c / 255);
     colour.addRGBPoint(0, 0, 0, 0);
-    colour.addRGBPoint(1, r, g, b);
     opacity.addPoint(0, 0);
-    opacity.addPoint(1, layer.fill);
+    (layer.levels ?? [layer.colour]).forEach((rgb, v) => {
+      const [r, g, b] = rgb.map((c) => c / 255);
+      colour.addRGBPoint(v + 1, r, g, b);
+      opacity.addPoint(v + 1, layer.fill);
+    });
     prop.setUseLabelOutline(true);
     prop.setLabelOutlineThickness(OUTLINE_PX);
     prop.setLabelOutlineOpacity(layer.opacity);
@@ -163,6 +167,9 @@ interface SurfaceActor {
   shown: VtkLayer;
 }
 
+/** Whether a layer becomes a surface in 3D: a mask does; nested bands would only hide each other there. */
+export const isSurfaceLayer = (l: VtkLayer): l is Extract<VtkLayer, { kind: 'label' }> => l.kind === 'label' && !l.levels;
+
 /** The labelmap layers in 3D: one surface a layer (the 0.5 iso-surface of the mask), in the layer's colour. */
 export class SurfaceOverlays {
   private readonly actors = new Map<string, SurfaceActor>();
@@ -170,7 +177,7 @@ export class SurfaceOverlays {
   constructor(private readonly renderer: vtkRenderer) {}
 
   update(layers: readonly VtkLayer[]): void {
-    const labels = layers.filter((l) => l.kind === 'label');
+    const labels = layers.filter(isSurfaceLayer);
     const keep = new Set(labels.map((l) => l.key));
     for (const [key, a] of this.actors) if (!keep.has(key)) this.remove(key, a);
     for (const layer of labels) {
