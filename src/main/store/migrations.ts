@@ -207,7 +207,7 @@ export const migrations: Migration[] = [
     `,
   },
   {
-    version: 8,
+    version: 5,
     name: 'interpolated masks',
     sql: `
       -- 1 while a mask revision was filled in between the rater's own slices (slice interpolation) and the rater has not
