@@ -1,16 +1,16 @@
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { checkSlice, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
+import { auditVocabulary, checkSlice, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
 import { visibleSliceMasks } from './blinding';
 import type { HandlerGroup } from './registry';
 
 export const annotationHandlers: HandlerGroup<
-  'raters.list' | 'raters.create' | 'annotations.get' | 'annotations.save' | 'review.set' | 'review.list' | 'audit.list'
+  'raters.list' | 'raters.create' | 'annotations.get' | 'annotations.save' | 'review.set' | 'review.list' | 'audit.list' | 'audit.filters'
 > = {
   'raters.list': (_req, app) => listRaters(app.db),
 
-  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name)).immediate(),
+  'raters.create': ({ name, role }, app) => app.db.transaction(() => ensureRater(app.db, name, name, role)).immediate(),
 
   'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);
@@ -47,5 +47,6 @@ export const annotationHandlers: HandlerGroup<
     return reviewStatuses(app.db, studyId, raterId);
   },
 
-  'audit.list': ({ studyId, limit }, app) => listAudit(app.db, studyId, limit),
+  'audit.list': (filter, app) => listAudit(app.db, filter),
+  'audit.filters': (_req, app) => auditVocabulary(app.db),
 };
