@@ -90,6 +90,7 @@ export const MaskSourceSchema = z.enum(['manual', 'model-mean', 'model-sample', 
 export const RaterMaskSchema = z.object({
   raterId: id,
   raterName: z.string(),
+  raterRole: RaterRoleSchema,
   revision: z.number().int().positive(),
   source: MaskSourceSchema,
   /** Bit-packed, width*height pixels. */

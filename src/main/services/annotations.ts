@@ -19,7 +19,7 @@ export const annotationHandlers: HandlerGroup<
     return {
       width: study.dims[0],
       height: study.dims[1],
-      masks: masks.map((m) => ({ raterId: m.raterId, raterName: m.raterName, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt })),
+      masks: masks.map((m) => ({ raterId: m.raterId, raterName: m.raterName, raterRole: m.raterRole, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt })),
       hidden,
     };
   },

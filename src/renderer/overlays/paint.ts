@@ -119,6 +119,8 @@ export function raterColour(raterId: number): Rgb {
   return RATER_COLOURS[raterId % RATER_COLOURS.length];
 }
 export const MEAN_COLOUR: Rgb = [255, 60, 60];
+/** The adjudicated final mask: white, apart from every rater's colour. */
+export const FINAL_COLOUR: Rgb = [255, 255, 255];
 export const SAMPLE_COLOUR: Rgb = [255, 255, 255];
 export function rgbCss(c: Rgb): string {
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
