@@ -3,6 +3,7 @@
  * readers paint a slice and mark it reviewed, the adjudicator sees both, starts from one, edits, marks it final,
  * browses the history and restores a revision, filters the audit log by rater and exports the final mask.
  */
+import type { Page } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, startServer, test, type Server } from './fixtures';
@@ -19,7 +20,7 @@ test.afterAll(() => {
   server.process.kill('SIGTERM');
 });
 
-async function switchRater(page: import('@playwright/test').Page, name: string, adjudicator = false) {
+async function switchRater(page: Page, name: string, adjudicator = false) {
   await page.getByTestId('rater-badge').click();
   if (!adjudicator) return chooseNewRater(page, name);
   const chooser = page.getByTestId('rater-chooser');
@@ -29,7 +30,7 @@ async function switchRater(page: import('@playwright/test').Page, name: string, 
   await expect(page.getByTestId('rater-badge')).toContainText(name);
 }
 
-async function toSlice1(page: import('@playwright/test').Page) {
+async function toSlice1(page: Page) {
   const view = page.getByTestId('slice-view');
   await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
