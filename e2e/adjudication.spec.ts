@@ -79,8 +79,11 @@ test('two blinded readers, then an adjudicator picks, edits, marks final, restor
   await expect(page.getByTestId('final-status')).toContainText('Final: revision 1');
   await expect(page.getByTestId('final-status')).toContainText('edited');
   await expect(page.getByTestId('overlay-final')).toBeEnabled();
-  await expect(page.getByTestId('volumetry-final')).toBeVisible();
   await page.screenshot({ path: 'docs/screenshots/adjudication-view.png' });
+  const volumetry = page.getByTestId('volumetry');
+  await volumetry.scrollIntoViewIfNeeded();
+  await expect(volumetry.getByTestId('volumetry-final')).toBeVisible();
+  await volumetry.screenshot({ path: 'docs/screenshots/volumetry.png' });
 
   const judge = (await api['raters.list']({})).find((r) => r.name === 'Dr Judge')!;
   const readerA = (await api['raters.list']({})).find((r) => r.name === 'Dr Reader A')!;
@@ -119,6 +122,8 @@ test('two blinded readers, then an adjudicator picks, edits, marks final, restor
   await expect(audit.getByTestId('audit-row')).toHaveCount(1);
   await expect(audit.getByTestId('audit-row')).toHaveAttribute('data-actor', 'Dr Judge');
   await audit.getByTestId('audit-action').selectOption('');
+  await audit.getByTestId('audit-actor').selectOption('Dr Judge');
+  await expect(audit.getByTestId('audit-row')).toHaveCount(5); // two saves, final, the restore's save and its entry
   await page.screenshot({ path: 'docs/screenshots/audit-log.png' });
   await audit.getByTestId('audit-close').click();
 

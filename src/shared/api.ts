@@ -500,7 +500,15 @@ export const api = {
     { method: 'POST', path: '/final/get' },
   ),
   /** Nodule volume and diameters of every reader, the consensus, the final mask and the model mean. */
-  'metrics.volumes': op(z.object({ studyId: id, ...viewer }).strict(), z.object({ items: z.array(VolumetrySchema), hidden: z.number().int().nonnegative() }), {
+  'metrics.volumes': op(
+    z.object({ studyId: id, ...viewer }).strict(),
+    z.object({
+      items: z.array(VolumetrySchema),
+      hidden: z.number().int().nonnegative(),
+      /** False where the import could not know the pixel spacing (LIDC crops, PNG): the sizes are then in voxel units. */
+      spacingKnown: z.boolean(),
+    }),
+    {
     method: 'POST',
     path: '/metrics/volumes',
   }),

@@ -50,6 +50,14 @@ describe('roles', () => {
     expect((await api['metrics.slice']({ studyId, sliceIndex: K, ...blindedAs(adjudicator.id) })).raters).toHaveLength(4);
     const blind = await api['annotations.get']({ studyId, sliceIndex: K, ...blindedAs(reader.id) });
     expect(blind).toMatchObject({ masks: [], hidden: 4 });
+    // Volumetry follows the same rule: a blinded reader measures nothing of the others'.
+    const hiddenSizes = await api['metrics.volumes']({ studyId, ...blindedAs(reader.id) });
+    expect(hiddenSizes.items.filter((v) => v.kind === 'reader')).toEqual([]);
+    expect(hiddenSizes.hidden).toBeGreaterThan(0);
+    const allSizes = await api['metrics.volumes']({ studyId, ...blindedAs(adjudicator.id) });
+    expect(allSizes.items.filter((v) => v.kind === 'reader').map((v) => v.name)).toEqual(['LIDC reader 1', 'LIDC reader 2', 'LIDC reader 3', 'LIDC reader 4']);
+    // An LIDC crop does not know its pixel spacing: its sizes are in voxel units and say so.
+    expect(allSizes.spacingKnown).toBe(false);
   });
 });
 
@@ -205,7 +213,8 @@ describe('volumetry', () => {
     }
     finishRun(ctApp.context.db, runId, 'complete', {}, null, 'test');
 
-    const { items } = await ct['metrics.volumes']({ studyId: study.id, viewerRaterId: null, blinded: false });
+    const { items, spacingKnown } = await ct['metrics.volumes']({ studyId: study.id, viewerRaterId: null, blinded: false });
+    expect(spacingKnown).toBe(true);
     expect(items.map((v) => v.kind)).toEqual(['reader', 'reader', 'reader', 'reader', 'consensus-majority', 'consensus-staple', 'final', 'model-mean']);
     // The same masks written to NIfTI by the export, measured by numpy from the files' own voxel sizes.
     const { files } = await ct['export.study']({ studyId: study.id, outDir: tempDir(), formats: ['nifti', 'final'] });

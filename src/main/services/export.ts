@@ -18,6 +18,7 @@ import { csvCell, safeName } from '../../shared/text';
 import { FULL_VIEW, readersOnly, visibleFinals, visibleStudyMasks, type Viewer } from './blinding';
 import { exportDicomSegs, type FinalVolume, type MaskVolume } from './dicom';
 import { studyAgreement } from './metrics';
+import { knownSpacing } from './rois';
 import type { HandlerGroup } from './registry';
 
 export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report' | 'final';
@@ -90,7 +91,7 @@ export function modelMeanVolume(app: AppContext, study: StudyRecord): { modelId:
 export const MODEL_MEAN_THRESHOLD = 0.5;
 
 /** Volume and diameters of every reader, the consensus, the final mask and the model mean, as `viewer` may see them. */
-export function studyVolumetry(app: AppContext, study: StudyRecord, viewer: Viewer = FULL_VIEW): { items: Volumetry[]; hidden: number } {
+export function studyVolumetry(app: AppContext, study: StudyRecord, viewer: Viewer = FULL_VIEW): { items: Volumetry[]; hidden: number; spacingKnown: boolean } {
   const { raters, consensus, hidden } = studyMaskVolumes(app, study, viewer);
   const final = finalMaskVolume(app, study, viewer);
   const size = (mask: ArrayLike<number>) => noduleSize(mask, study.dims, study.spacing);
@@ -101,7 +102,7 @@ export function studyVolumetry(app: AppContext, study: StudyRecord, viewer: View
   if (final.volume) items.push({ kind: 'final', name: 'final', raterId: null, ...size(final.volume.mask) });
   const model = modelMeanVolume(app, study);
   if (model) items.push({ kind: 'model-mean', name: `model-mean (${model.modelId})`, raterId: null, ...size(model.mean.map((p) => (p >= MODEL_MEAN_THRESHOLD ? 1 : 0))) });
-  return { items, hidden: hidden + final.hidden };
+  return { items, hidden: hidden + final.hidden, spacingKnown: knownSpacing(study) !== null };
 }
 
 function writeNifti(file: string, study: StudyRecord, data: VoxelArray, dtype: 'uint8' | 'float32', description: string): void {
@@ -241,7 +242,8 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
       if (isDicom && !formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, [], [], final, path.join(staging, 'final'), ['final']));
     }
     if (formats.includes('report')) {
-      const report = { ...studyReport(app, study, raters, annotated), volumetry: studyVolumetry(app, study).items };
+      const measured = studyVolumetry(app, study);
+      const report = { ...studyReport(app, study, raters, annotated), volumetry: measured.items, volumetrySpacingKnown: measured.spacingKnown };
       writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2));
       writeFileSync(path.join(staging, 'report.csv'), reportCsv(report));
       writeFileSync(path.join(staging, 'report-volumetry.csv'), volumetryCsv(report.volumetry));

@@ -10,13 +10,17 @@ type Volumes = Response<'metrics.volumes'>;
 function VolumetryTable({ volumes }: { volumes: Volumes }) {
   const measured = volumes.items.filter((v) => v.voxels > 0);
   if (!measured.length) return <p className="muted small">No mask to measure yet.</p>;
+  // Without a known pixel spacing (LIDC crops, PNG cases) the sizes are in voxels, not millimetres.
+  const [volumeUnit, lengthUnit] = volumes.spacingKnown ? ['mm³', 'mm'] : ['voxels', 'px'];
   return (
+    <>
+    {!volumes.spacingKnown && <p className="muted small" data-testid="volumetry-units">Pixel spacing unknown for this study: sizes in voxels and pixels.</p>}
     <table className="data-table volumetry" data-testid="volumetry">
       <thead>
         <tr>
           <th>Mask</th>
-          <th title="nodule volume: voxels x voxel size">mm³</th>
-          <th title="longest axial diameter x the extent perpendicular to it, on the slice where it is longest">diameters, mm</th>
+          <th title="nodule volume: voxels x voxel size">{volumeUnit}</th>
+          <th title="longest axial diameter x the extent perpendicular to it, on the slice where it is longest">diameters, {lengthUnit}</th>
           <th title="slices the mask spans">slices</th>
         </tr>
       </thead>
@@ -35,6 +39,7 @@ function VolumetryTable({ volumes }: { volumes: Volumes }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }
 
