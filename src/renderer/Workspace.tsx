@@ -2,11 +2,15 @@ import { useCallback, useState } from 'react';
 import type { Rater } from '../shared/api';
 import { useActionKeys, type ActionHandlers } from './actions/keys';
 import type { ScopedId } from './actions/table';
+import { AdjudicationPanel } from './components/AdjudicationPanel';
+import { AuditDialog } from './components/AuditDialog';
+import { HistoryDialog } from './components/HistoryDialog';
 import { OverlayPanel } from './components/OverlayPanel';
 import { QueuePanel } from './components/QueuePanel';
 import { RaterPanel } from './components/RaterPanel';
 import { RoiPanel } from './components/RoiPanel';
 import { ToolPanel } from './components/ToolPanel';
+import { useAdjudication } from './state/adjudication';
 import { useAgreement } from './state/agreement';
 import { useAnnotationEditor } from './state/editor';
 import { useErrors } from './state/errors';
@@ -59,7 +63,9 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const result = useModelResult(studyId, slice, resultsVersion, report);
   const agreement = useAgreement({ studyId, slice, raterId: rater.id, blinded, editor: ed, resultsVersion, goTo, report });
   const exporter = useExport(studyId, detail.name, report);
-  const shown = useOverlayLayers(result, ed, overlays);
+  const adjudication = useAdjudication({ studyId, slice, rater, blinded, editor, ed, size: volume.dims[0] * volume.dims[1], report });
+  const [dialog, setDialog] = useState<'history' | 'audit' | null>(null);
+  const shown = useOverlayLayers(result, ed, overlays, overlays.final.on ? adjudication.finalPixels : null);
   const mprOverlays = useOverlayVolumes({ studyId, raterId: rater.id, blinded, volume, enabled: layout === 'mpr', editor: ed, resultsVersion, settings: overlays, report });
   const rois = useRois(studyId, report);
   const roiLayer = useRoiLayer(rois.rois, slice, volume.dims[0], volume.dims[1]);
@@ -258,10 +264,34 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           hasErrorMap={shown.hasErrorMap}
           raters={shown.raterLegend}
           ownName={rater.name}
+          hasFinal={!!adjudication.finalPixels}
           hidden={ed.hidden}
           onChange={setOverlays}
         />
+        {adjudication.isAdjudicator && (
+          <AdjudicationPanel
+            others={ed.others}
+            hasModel={!!result}
+            final={adjudication.final}
+            revision={ed.revision}
+            saving={ed.saving}
+            onStart={(from) => void adjudication.startFrom(from)}
+            onMarkFinal={() => void adjudication.markFinal()}
+            onExportFinal={() => void exporter.exportStudy(['final'])}
+          />
+        )}
+        <section className="panel records-panel">
+          <div className="button-row">
+            <button type="button" onClick={() => setDialog('history')} data-testid="open-history">
+              Mask history…
+            </button>
+            <button type="button" onClick={() => setDialog('audit')} data-testid="open-audit">
+              Audit log…
+            </button>
+          </div>
+        </section>
         <RaterPanel
+          volumes={adjudication.volumes}
           slice={agreement.sliceMetrics}
           study={agreement.studyMetrics}
           exporting={exporter.exporting}
@@ -271,6 +301,20 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           exportedFiles={exporter.exported}
         />
       </aside>
+      {dialog === 'history' && (
+        <HistoryDialog
+          studyId={studyId}
+          slice={slice}
+          raters={[{ raterId: rater.id, raterName: rater.name }, ...ed.others.filter((o) => o.raterId !== rater.id)]}
+          viewerRaterId={rater.id}
+          blinded={blinded}
+          finalRevisions={adjudication.final?.revisions ?? []}
+          onRestored={reloadMasks}
+          onClose={() => setDialog(null)}
+          report={report}
+        />
+      )}
+      {dialog === 'audit' && <AuditDialog studyId={studyId} onClose={() => setDialog(null)} report={report} />}
     </div>
   );
 }

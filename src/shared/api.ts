@@ -55,7 +55,10 @@ export const StudySummarySchema = z.object({
 });
 export type StudySummary = z.infer<typeof StudySummarySchema>;
 
-export const RaterSchema = z.object({ id, name: z.string(), createdAt: timestamp });
+/** A reader annotates (blinded while reading); an adjudicator sees every reader's work and marks the final mask. */
+export const RaterRoleSchema = z.enum(['reader', 'adjudicator']);
+export type RaterRole = z.infer<typeof RaterRoleSchema>;
+export const RaterSchema = z.object({ id, name: z.string(), role: RaterRoleSchema, createdAt: timestamp });
 export type Rater = z.infer<typeof RaterSchema>;
 
 /** A reader's point mark from LIDC reader XML (a nodule under 3 mm, or a non-nodule): shown, never a mask. */
@@ -99,6 +102,7 @@ export const MaskSourceSchema = z.enum(['manual', 'model-mean', 'model-sample', 
 export const RaterMaskSchema = z.object({
   raterId: id,
   raterName: z.string(),
+  raterRole: RaterRoleSchema,
   revision: z.number().int().positive(),
   source: MaskSourceSchema,
   /** Bit-packed, width*height pixels. */
@@ -233,7 +237,48 @@ export const SliceHeaderSchema = z.object({
   positionMm: z.number(),
 });
 
-export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report']);
+export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report', 'final']);
+
+// ---------- adjudication, history, volumetry (issue 15) ----------
+
+/** What an adjudicator starts the final mask of a slice from. */
+export const AdjudicationBasisSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('reader'), raterId: id }).strict(),
+  z.object({ kind: z.literal('consensus-majority') }).strict(),
+  z.object({ kind: z.literal('consensus-staple') }).strict(),
+  z.object({ kind: z.literal('model-mean') }).strict(),
+]);
+export const FinalRevisionSchema = z.object({
+  revision: z.number().int().positive(),
+  area: z.number().int().nonnegative(),
+  adjudicatorName: z.string(),
+  /** What the final mask equals: 'reader:<name>', 'consensus-majority', 'consensus-staple', 'model-mean' or 'edited'. */
+  basis: z.string(),
+  createdAt: timestamp,
+});
+export const MaskRevisionSchema = z.object({
+  revision: z.number().int().positive(),
+  source: MaskSourceSchema,
+  area: z.number().int().nonnegative(),
+  createdAt: timestamp,
+});
+/** A nodule's size as Lung-RADS reports it, from the study's geometry. */
+export const VolumetrySchema = z.object({
+  /** 'reader' (one per rater), 'consensus-majority', 'consensus-staple', 'final', 'model-mean'. */
+  kind: z.enum(['reader', 'consensus-majority', 'consensus-staple', 'final', 'model-mean']),
+  name: z.string(),
+  raterId: id.nullable(),
+  voxels: z.number().int().nonnegative(),
+  volumeMm3: z.number().nonnegative(),
+  /** Longest in-plane diameter between pixel centres, on the slice where it is longest. */
+  longestDiameterMm: z.number().nonnegative(),
+  /** The mask's extent perpendicular to that diameter, on the same slice. */
+  perpendicularDiameterMm: z.number().nonnegative(),
+  diameterSlice: sliceIndex.nullable(),
+  slices: z.number().int().nonnegative(),
+});
+export type Volumetry = z.infer<typeof VolumetrySchema>;
+const auditRow = z.object({ id, at: timestamp, actor: z.string(), action: z.string(), studyId: id.nullable(), sliceIndex: z.number().int().nullable(), detail: z.string() });
 
 // ---------- the operations ----------
 
@@ -277,7 +322,7 @@ export const ArchiveStudySchema = z.object({
   series: z.array(ArchiveSeriesSchema),
 });
 export type ArchiveStudy = z.infer<typeof ArchiveStudySchema>;
-export const StoreWhatSchema = z.enum(['readers', 'consensus', 'model']);
+export const StoreWhatSchema = z.enum(['readers', 'consensus', 'model', 'final']);
 export const StoreResultSchema = z.object({
   /** e.g. 'reader:Dr A', 'consensus-majority', 'model:caldiff-lidc-cpu-v1' */
   item: z.string(),
@@ -345,7 +390,7 @@ const pacsApi = {
       .object({
         studyId: id,
         archive: archiveName,
-        what: z.array(StoreWhatSchema).min(1).default(['readers', 'consensus', 'model']),
+        what: z.array(StoreWhatSchema).min(1).default(['readers', 'consensus', 'model', 'final']),
         /** Only this reader's SEG (a reader at their own workstation); null: every reader. */
         raterId: id.nullable().default(null),
       })
@@ -378,7 +423,11 @@ export const api = {
   'studies.slice': op(z.object({ studyId: id, sliceIndex }).strict(), SliceImageSchema, { method: 'POST', path: '/studies/slice' }),
 
   'raters.list': op(empty, z.array(RaterSchema), { method: 'GET', path: '/raters' }),
-  'raters.create': op(z.object({ name: z.string().trim().min(1).max(120) }).strict(), RaterSchema, { method: 'POST', path: '/raters/create' }),
+  'raters.create': op(
+    z.object({ name: z.string().trim().min(1).max(120), role: RaterRoleSchema.default('reader') }).strict(),
+    RaterSchema,
+    { method: 'POST', path: '/raters/create' },
+  ),
 
   'annotations.get': op(
     z.object({ studyId: id, sliceIndex, ...viewer }).strict(),
@@ -430,11 +479,65 @@ export const api = {
     { method: 'POST', path: '/review/list' },
   ),
 
+  /** Newest first; each filter that is set must hold (`action` 'annotation' matches every 'annotation.*'). */
   'audit.list': op(
-    z.object({ studyId: id.nullable(), limit: z.number().int().positive().max(10_000).default(200) }).strict(),
-    z.array(z.object({ id, at: timestamp, actor: z.string(), action: z.string(), studyId: id.nullable(), sliceIndex: z.number().int().nullable(), detail: z.string() })),
+    z
+      .object({
+        studyId: id.nullable(),
+        actor: z.string().trim().min(1).max(120).nullable().default(null),
+        action: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'an action name such as annotation.save').nullable().default(null),
+        limit: z.number().int().positive().max(10_000).default(200),
+      })
+      .strict(),
+    z.array(auditRow),
     { method: 'POST', path: '/audit/list' },
   ),
+  /** The actions and actors the log holds, for the viewer's filter choices. */
+  'audit.filters': op(empty, z.object({ actions: z.array(z.string()), actors: z.array(z.string()) }), { method: 'GET', path: '/audit/filters' }),
+
+  // ---------- history, adjudication and volumetry (issue 15) ----------
+  /** Every revision of one rater's mask on a slice, newest first; blinded, only the viewer's own or a reviewed slice's. */
+  'annotations.history': op(z.object({ studyId: id, sliceIndex, raterId: id, ...viewer }).strict(), z.object({ revisions: z.array(MaskRevisionSchema) }), {
+    method: 'POST',
+    path: '/annotations/history',
+  }),
+  /** Puts an old revision's pixels back as a new revision of the same rater's mask. */
+  'annotations.restore': op(
+    z.object({ studyId: id, sliceIndex, raterId: id, revision: z.number().int().positive(), baseRevision: z.number().int().nonnegative() }).strict(),
+    z.object({ revision: z.number().int().positive(), unchanged: z.boolean() }),
+    { method: 'POST', path: '/annotations/restore' },
+  ),
+  /** An adjudicator's working mask on a slice becomes a copy of a reader's mask, a consensus or the model mean. */
+  'adjudication.start': op(
+    z.object({ studyId: id, sliceIndex, adjudicatorId: id, from: AdjudicationBasisSchema, baseRevision: z.number().int().nonnegative() }).strict(),
+    z.object({ revision: z.number().int().positive(), unchanged: z.boolean() }),
+    { method: 'POST', path: '/adjudication/start' },
+  ),
+  /** The adjudicator's working mask at `baseRevision` becomes the slice's final mask (a new final revision). */
+  'final.mark': op(
+    z.object({ studyId: id, sliceIndex, adjudicatorId: id, baseRevision: z.number().int().positive() }).strict(),
+    FinalRevisionSchema,
+    { method: 'POST', path: '/final/mark' },
+  ),
+  /** The slice's final mask and its revisions; blinded readers get it only on slices they marked reviewed. */
+  'final.get': op(
+    z.object({ studyId: id, sliceIndex, ...viewer }).strict(),
+    z.object({ final: FinalRevisionSchema.extend({ mask: bytes }).nullable(), revisions: z.array(FinalRevisionSchema), hidden: z.boolean() }),
+    { method: 'POST', path: '/final/get' },
+  ),
+  /** Nodule volume and diameters of every reader, the consensus, the final mask and the model mean. */
+  'metrics.volumes': op(
+    z.object({ studyId: id, ...viewer }).strict(),
+    z.object({
+      items: z.array(VolumetrySchema),
+      hidden: z.number().int().nonnegative(),
+      /** False where the import could not know the pixel spacing (LIDC crops, PNG): the sizes are then in voxel units. */
+      spacingKnown: z.boolean(),
+    }),
+    {
+    method: 'POST',
+    path: '/metrics/volumes',
+  }),
 
   'jobs.get': op(z.object({ jobId: z.string().min(1) }).strict(), JobSchema, { method: 'POST', path: '/jobs/get' }),
   'jobs.list': op(empty, z.array(JobSchema), { method: 'GET', path: '/jobs' }),

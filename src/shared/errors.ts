@@ -5,6 +5,7 @@ export const API_ERROR_CODES = [
   'not_found',
   'conflict',
   'unauthorized',
+  'forbidden', // the caller's role may not do this (a reader marking a mask final)
   'cancelled',
   'unavailable', // e.g. no model, no provider, the store busy with another process (retryable)
   'internal',
@@ -65,6 +66,7 @@ export const httpStatusOf: Record<ApiErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   unauthorized: 401,
+  forbidden: 403,
   cancelled: 409,
   unavailable: 503,
   internal: 500,

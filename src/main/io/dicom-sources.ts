@@ -37,13 +37,16 @@ export async function readDicomStudy(series: DicomSeriesInfo): Promise<DicomStud
   };
 }
 
+/** The rater name a SEG's ContentCreatorName (a DICOM person name, `Family^Given`) is imported as. */
+export const raterNameOfCreator = (personName: string) => personName.replace(/\^+/g, ' ').trim();
+
 /**
  * A SEG's segments as rater masks. The rater is the SEG's content creator; a SEG with several segments (possibly
  * overlapping) gives one rater per segment, so that no segment overwrites another.
  */
 export function readSegMasks(file: string, candidates: DicomSeriesMeta[]): SegMasks[] {
   const seg: ImportedSeg = readDicomSeg(file, candidates);
-  const creator = seg.contentCreatorName.replace(/\^+/g, ' ').trim() || seg.contentLabel || path.basename(file);
+  const creator = raterNameOfCreator(seg.contentCreatorName) || seg.contentLabel || path.basename(file);
   return seg.segments.map((s) => ({
     seriesInstanceUID: seg.seriesInstanceUID,
     raterName: seg.segments.length > 1 ? `${creator} (${s.label || `segment ${s.number}`})` : creator,

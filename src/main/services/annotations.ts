@@ -2,16 +2,16 @@ import { ApiError } from '../../shared/errors';
 import { interpolateSlices } from '../../shared/editing/interpolate';
 import { countMask, packMask, unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { checkSlice, currentStudyMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
+import { auditVocabulary, checkSlice, currentStudyMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
 import { visibleSliceMasks } from './blinding';
 import type { HandlerGroup } from './registry';
 
 export const annotationHandlers: HandlerGroup<
-  'raters.list' | 'raters.create' | 'annotations.get' | 'annotations.save' | 'annotations.interpolate' | 'review.set' | 'review.list' | 'audit.list'
+  'raters.list' | 'raters.create' | 'annotations.get' | 'annotations.save' | 'annotations.interpolate' | 'review.set' | 'review.list' | 'audit.list' | 'audit.filters'
 > = {
   'raters.list': (_req, app) => listRaters(app.db),
 
-  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name)).immediate(),
+  'raters.create': ({ name, role }, app) => app.db.transaction(() => ensureRater(app.db, name, name, role)).immediate(),
 
   'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);
@@ -20,7 +20,7 @@ export const annotationHandlers: HandlerGroup<
     return {
       width: study.dims[0],
       height: study.dims[1],
-      masks: masks.map((m) => ({ raterId: m.raterId, raterName: m.raterName, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt, interpolated: m.interpolated })),
+      masks: masks.map((m) => ({ raterId: m.raterId, raterName: m.raterName, raterRole: m.raterRole, revision: m.revision, source: m.source, mask: m.packed, updatedAt: m.updatedAt, interpolated: m.interpolated })),
       hidden,
     };
   },
@@ -84,5 +84,6 @@ export const annotationHandlers: HandlerGroup<
     return reviewStatuses(app.db, studyId, raterId);
   },
 
-  'audit.list': ({ studyId, limit }, app) => listAudit(app.db, studyId, limit),
+  'audit.list': (filter, app) => listAudit(app.db, filter),
+  'audit.filters': (_req, app) => auditVocabulary(app.db),
 };

@@ -15,6 +15,12 @@ export interface MaskVolume {
   mask: Uint8Array;
 }
 
+/** The adjudicated final mask over a study: who adjudicated it and what each final slice started from. */
+export interface FinalVolume extends MaskVolume {
+  adjudicators: string[];
+  bases: string[];
+}
+
 const LESION: SegmentDescription = { label: 'Lesion', category: null, type: null };
 
 function segmentOf(study: StudyRecord, d: SegmentDescription, values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): SegmentToWrite {
@@ -51,7 +57,7 @@ function algorithmTypeOf(app: AppContext, studyId: number, raterId: number): 'MA
 }
 
 /** What a SEG is of: one reader's masks, a consensus, or the model's probabilities. */
-export type SegKind = 'reader' | 'consensus' | 'model';
+export type SegKind = 'reader' | 'consensus' | 'model' | 'final';
 
 /** One SEG to write or send, with what it encodes (for deciding whether an identical one was sent already). */
 export interface SegObject {
@@ -64,9 +70,11 @@ export interface SegObject {
 
 /** Who a consensus SEG says made it: the archive retrieval must not take it for a reader. */
 export const CONSENSUS_CREATOR = 'CalDiff consensus';
+/** Likewise for the final SEG (the adjudicators are named in its series description). */
+export const FINAL_CREATOR = 'CalDiff^Final';
 
 /** The study's SEG objects of the kinds asked for; an empty mask gives none. */
-export function segObjects(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], kinds: readonly SegKind[]): SegObject[] {
+export function segObjects(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], final: FinalVolume | null, kinds: readonly SegKind[]): SegObject[] {
   const series = (study.sourceMeta as { dicom?: DicomSeriesMeta }).dicom;
   if (!series) throw new ApiError('bad_input', `DICOM SEG export needs a study imported from DICOM; "${study.name}" came from ${study.source}`);
   const out: SegObject[] = [];
@@ -87,6 +95,22 @@ export function segObjects(app: AppContext, study: StudyRecord, raters: MaskVolu
       const bytes = writeDicomSeg({ series, segments: [segment], contentCreatorName: CONSENSUS_CREATOR, algorithmType: 'SEMIAUTOMATIC', algorithmName: algorithm, seriesDescription: `${segment.label} consensus (${algorithm})` });
       out.push({ kind: 'consensus', name: c.name, content: c.mask, bytes });
     }
+  if (kinds.includes('final') && final) {
+    const segment = segmentOf(study, agreed, final.mask);
+    // A final slice taken from a consensus or the model (unedited) came from an algorithm; one picked or drawn by hand did not.
+    const algorithmic = final.bases.some((b) => b.startsWith('consensus') || b === 'model-mean');
+    if (segment.slices.length > 0) {
+      const bytes = writeDicomSeg({
+        series,
+        segments: [segment],
+        contentCreatorName: FINAL_CREATOR,
+        algorithmType: algorithmic ? 'SEMIAUTOMATIC' : 'MANUAL',
+        algorithmName: 'CalDiff Workstation adjudication',
+        seriesDescription: `${segment.label} final (adjudicated by ${final.adjudicators.join(', ')})`.slice(0, 64),
+      });
+      out.push({ kind: 'final', name: 'final', content: final.mask, bytes });
+    }
+  }
   const run = currentRun(app.db, study.id);
   if (kinds.includes('model') && run?.state === 'complete') {
     const n = sliceLength(study);
@@ -104,8 +128,16 @@ export function segObjects(app: AppContext, study: StudyRecord, raters: MaskVolu
   return out;
 }
 
-export function exportDicomSegs(app: AppContext, study: StudyRecord, raters: MaskVolume[], consensus: MaskVolume[], dir: string): string[] {
-  const objects = segObjects(app, study, raters, consensus, ['reader', 'consensus', 'model']);
+export function exportDicomSegs(
+  app: AppContext,
+  study: StudyRecord,
+  raters: MaskVolume[],
+  consensus: MaskVolume[],
+  final: FinalVolume | null,
+  dir: string,
+  kinds: readonly SegKind[] = ['reader', 'consensus', 'model', 'final'],
+): string[] {
+  const objects = segObjects(app, study, raters, consensus, final, kinds);
   mkdirSync(dir, { recursive: true });
   return objects.map((o) => {
     const file = path.join(dir, `${safeName(o.name)}.seg.dcm`);

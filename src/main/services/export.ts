@@ -11,25 +11,36 @@ import { sliceLength, type VoxelArray } from '../../shared/volume';
 import type { AppContext } from '../context';
 import { encodeNifti, type NiftiSourceMeta } from '../io/nifti';
 import { encodePngGray } from '../io/png';
-import { currentRun, currentStudyMasks, getSliceResult, getStudy, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
-import { majorityVote, staple } from '../../shared/metrics';
+import type { Volumetry } from '../../shared/api';
+import { currentRun, getSliceResult, getStudy, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
+import { majorityVote, noduleSize, staple } from '../../shared/metrics';
 import { csvCell, safeName } from '../../shared/text';
-import { exportDicomSegs, type MaskVolume } from './dicom';
+import { FULL_VIEW, readersOnly, visibleFinals, visibleStudyMasks, type Viewer } from './blinding';
+import { exportDicomSegs, type FinalVolume, type MaskVolume } from './dicom';
 import { studyAgreement } from './metrics';
+import { knownSpacing } from './rois';
 import type { HandlerGroup } from './registry';
 
-export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report';
+export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report' | 'final';
 
-
-/** The rater masks and consensus of a study as whole volumes (slices a rater never annotated stay empty). */
-export function studyMaskVolumes(app: AppContext, study: StudyRecord): { raters: MaskVolume[]; consensus: MaskVolume[]; annotated: Map<number, Set<number>> } {
+/**
+ * The readers' masks and their consensus of a study as whole volumes (slices a reader never annotated stay empty),
+ * as `viewer` may see them.
+ */
+export function studyMaskVolumes(
+  app: AppContext,
+  study: StudyRecord,
+  viewer: Viewer = FULL_VIEW,
+): { raters: MaskVolume[]; consensus: MaskVolume[]; annotated: Map<number, Set<number>>; hidden: number } {
   const n = sliceLength(study);
   const total = n * study.dims[2];
   const raters = new Map<number, MaskVolume>();
   const annotated = new Map<number, Set<number>>();
   const majority = new Uint8Array(total);
   const stapled = new Uint8Array(total);
-  for (const [k, masks] of currentStudyMasks(app.db, study.id)) {
+  const { bySlice, hidden } = visibleStudyMasks(app.db, study.id, viewer);
+  for (const [k, visible] of bySlice) {
+    const masks = readersOnly(visible);
     const unpacked = masks.map((m) => unpackMask(m.packed, n));
     masks.forEach((m, r) => {
       const volume = raters.get(m.raterId) ?? { name: m.raterName, raterId: m.raterId, mask: new Uint8Array(total) };
@@ -48,7 +59,50 @@ export function studyMaskVolumes(app: AppContext, study: StudyRecord): { raters:
       { name: 'consensus-staple', raterId: null, mask: stapled },
     ],
     annotated,
+    hidden,
   };
+}
+
+/** The study's final (adjudicated) mask as one volume, or null when no slice is final (for this viewer). */
+export function finalMaskVolume(app: AppContext, study: StudyRecord, viewer: Viewer = FULL_VIEW): { volume: FinalVolume | null; hidden: number } {
+  const { bySlice, hidden } = visibleFinals(app.db, study.id, viewer);
+  if (!bySlice.size) return { volume: null, hidden };
+  const n = sliceLength(study);
+  const mask = new Uint8Array(n * study.dims[2]);
+  for (const [k, f] of bySlice) mask.set(unpackMask(f.packed, n), k * n);
+  const finals = [...bySlice.values()];
+  return { volume: { name: 'final', raterId: null, mask, adjudicators: [...new Set(finals.map((f) => f.adjudicatorName))], bases: finals.map((f) => f.basis) }, hidden };
+}
+
+/** The model's mean probability over the study (zero where it has no result). */
+export function modelMeanVolume(app: AppContext, study: StudyRecord): { modelId: string; mean: Float32Array } | null {
+  const run = currentRun(app.db, study.id);
+  if (!run) return null;
+  const n = sliceLength(study);
+  const mean = new Float32Array(n * study.dims[2]);
+  for (let k = 0; k < study.dims[2]; k++) {
+    const r = getSliceResult(app.db, run.id, k);
+    if (r && r.width * r.height === n) mean.set(r.mean, k * n);
+  }
+  return { modelId: run.modelId, mean };
+}
+
+/** The model's mean mask: where the mean of its samples is at least one half (most samples mark the pixel). */
+export const MODEL_MEAN_THRESHOLD = 0.5;
+
+/** Volume and diameters of every reader, the consensus, the final mask and the model mean, as `viewer` may see them. */
+export function studyVolumetry(app: AppContext, study: StudyRecord, viewer: Viewer = FULL_VIEW): { items: Volumetry[]; hidden: number; spacingKnown: boolean } {
+  const { raters, consensus, hidden } = studyMaskVolumes(app, study, viewer);
+  const final = finalMaskVolume(app, study, viewer);
+  const size = (mask: ArrayLike<number>) => noduleSize(mask, study.dims, study.spacing);
+  const items: Volumetry[] = [
+    ...raters.map((r) => ({ kind: 'reader' as const, name: r.name, raterId: r.raterId, ...size(r.mask) })),
+    ...consensus.map((c) => ({ kind: c.name as 'consensus-majority' | 'consensus-staple', name: c.name, raterId: null, ...size(c.mask) })),
+  ];
+  if (final.volume) items.push({ kind: 'final', name: 'final', raterId: null, ...size(final.volume.mask) });
+  const model = modelMeanVolume(app, study);
+  if (model) items.push({ kind: 'model-mean', name: `model-mean (${model.modelId})`, raterId: null, ...size(model.mean.map((p) => (p >= MODEL_MEAN_THRESHOLD ? 1 : 0))) });
+  return { items, hidden: hidden + final.hidden, spacingKnown: knownSpacing(study) !== null };
 }
 
 function writeNifti(file: string, study: StudyRecord, data: VoxelArray, dtype: 'uint8' | 'float32', description: string): void {
@@ -127,6 +181,13 @@ function reportCsv(report: ReturnType<typeof studyReport>): string {
   return [header, ...rows].map((r) => r.map((v) => csvCell(v, 6)).join(',')).join('\n') + '\n';
 }
 
+/** One row per measured mask: reader, consensus, final, model mean. */
+function volumetryCsv(items: Volumetry[]): string {
+  const header = ['kind', 'name', 'voxels', 'volume_mm3', 'longest_diameter_mm', 'perpendicular_diameter_mm', 'diameter_slice', 'slices'];
+  const rows = items.map((v) => [v.kind, v.name, v.voxels, v.volumeMm3, v.longestDiameterMm, v.perpendicularDiameterMm, v.diameterSlice, v.slices]);
+  return [header, ...rows].map((r) => r.map((v) => csvCell(v, 6)).join(',')).join('\n') + '\n';
+}
+
 /**
  * Writes into a fresh folder beside the target and renames it into place at the end, so a failed export never
  * leaves a half-written folder that looks complete.
@@ -168,12 +229,25 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
       }
     }
     if (formats.includes('png')) for (const m of masks) written.push(...writePngSlices(path.join(staging, 'png', safeName(m.name)), study, m.mask));
-    if (formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, raters, consensus, path.join(staging, 'dicom-seg')));
+    const final = finalMaskVolume(app, study).volume;
+    const isDicom = study.source === 'dicom';
+    if (formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, raters, consensus, final, path.join(staging, 'dicom-seg')));
+    if (formats.includes('final')) {
+      if (!final) throw new ApiError('bad_input', `study "${study.name}" has no final mask yet: an adjudicator marks slices final first`);
+      mkdirSync(path.join(staging, 'final'));
+      const file = path.join(staging, 'final', 'final.nii.gz');
+      writeNifti(file, study, final.mask, 'uint8', `final (adjudicated by ${final.adjudicators.join(', ')})`);
+      written.push(file);
+      // Beside the other SEGs when those are written too, so the final SEG is never written twice.
+      if (isDicom && !formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, [], [], final, path.join(staging, 'final'), ['final']));
+    }
     if (formats.includes('report')) {
-      const report = studyReport(app, study, raters, annotated);
+      const measured = studyVolumetry(app, study);
+      const report = { ...studyReport(app, study, raters, annotated), volumetry: measured.items, volumetrySpacingKnown: measured.spacingKnown };
       writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2));
       writeFileSync(path.join(staging, 'report.csv'), reportCsv(report));
-      written.push(path.join(staging, 'report.json'), path.join(staging, 'report.csv'));
+      writeFileSync(path.join(staging, 'report-volumetry.csv'), volumetryCsv(report.volumetry));
+      written.push(path.join(staging, 'report.json'), path.join(staging, 'report.csv'), path.join(staging, 'report-volumetry.csv'));
     }
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
@@ -184,6 +258,7 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
   }
 }
 
-export const exportHandlers: HandlerGroup<'export.study'> = {
+export const exportHandlers: HandlerGroup<'export.study' | 'metrics.volumes'> = {
+  'metrics.volumes': ({ studyId, ...viewer }, app) => studyVolumetry(app, getStudy(app.db, studyId), viewer),
   'export.study': ({ studyId, outDir, formats }, app) => ({ files: exportStudy(app, studyId, outDir, formats) }),
 };

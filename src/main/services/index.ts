@@ -8,6 +8,7 @@ import { exportHandlers } from './export';
 import { volumeHandlers } from './volumes';
 import { pacsHandlers } from './pacs';
 import { roiHandlers } from './rois';
+import { adjudicationHandlers } from './adjudication';
 
 /** Every operation of the contract, implemented once; transports and the CLI only ever call through here. */
 export const handlers: Handlers = {
@@ -20,4 +21,5 @@ export const handlers: Handlers = {
   ...volumeHandlers,
   ...pacsHandlers,
   ...roiHandlers,
+  ...adjudicationHandlers,
 };

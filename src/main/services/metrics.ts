@@ -12,7 +12,7 @@ import { majorityVote, staple } from '../../shared/metrics/consensus';
 import { diceOf, intersectionArea, meanOffDiagonal, pairwiseDice, toWords } from '../../shared/metrics/overlap';
 import { sliceLength } from '../../shared/volume';
 import { checkSlice, currentRun, getSliceResult, getStudy, sliceScores, type CurrentMask, type Db } from '../store';
-import { FULL_VIEW, visibleSliceMasks, visibleStudyMasks, type Viewer } from './blinding';
+import { FULL_VIEW, readersOnly, visibleSliceMasks, visibleStudyMasks, type Viewer } from './blinding';
 import type { HandlerGroup } from './registry';
 
 type RaterRef = { raterId: number; raterName: string };
@@ -32,7 +32,8 @@ export function sliceAgreement(db: Db, studyId: number, sliceIndex: number, view
   const study = getStudy(db, studyId);
   checkSlice(study, sliceIndex);
   const length = sliceLength(study);
-  const { masks: stored, hidden } = visibleSliceMasks(db, studyId, sliceIndex, viewer);
+  const { masks: visible, hidden } = visibleSliceMasks(db, studyId, sliceIndex, viewer);
+  const stored = readersOnly(visible);
   const masks = stored.map((m) => unpackMask(m.packed, length));
   const empty = packMask(new Uint8Array(length));
 
@@ -60,6 +61,7 @@ export function studyAgreement(db: Db, studyId: number, viewer: Viewer = FULL_VI
   const scores = new Map(run ? sliceScores(db, [run.id]).map((s) => [s.sliceIndex, s.score]) : []);
 
   const raters = new Map<number, RaterRef>();
+  for (const [k, visible] of bySlice) bySlice.set(k, readersOnly(visible));
   for (const masks of bySlice.values()) for (const m of masks) raters.set(m.raterId, { raterId: m.raterId, raterName: m.raterName });
   // By name in code-unit order, as SQLite orders each slice's masks, so both lists agree.
   const raterList = [...raters.values()].sort((a, b) => (a.raterName < b.raterName ? -1 : a.raterName > b.raterName ? 1 : 0));

@@ -188,6 +188,25 @@ describe('a DICOMweb archive (real Orthanc)', () => {
     const b = names.indexOf('Reader B');
     // 100x100 squares overlapping on 50x50: Dice = 2 * 2500 / 20000.
     expect(metrics.pairwiseDice[a][b]).toBeCloseTo(0.25, 10);
+
+    // There an adjudicator takes Reader A's slice as the final mask and stores the final SEG back.
+    const judge = await third.api['raters.create']({ name: 'Dr Judge', role: 'adjudicator' });
+    const readerA = metrics.raters[a];
+    await third.api['adjudication.start']({ studyId: study.id, sliceIndex: 1, adjudicatorId: judge.id, from: { kind: 'reader', raterId: readerA.raterId }, baseRevision: 0 });
+    await third.api['final.mark']({ studyId: study.id, sliceIndex: 1, adjudicatorId: judge.id, baseRevision: 1 });
+    const { results } = await third.api['pacs.store']({ studyId: study.id, archive: 'orthanc', what: ['final'] });
+    expect(results).toEqual([expect.objectContaining({ item: 'final', status: 'stored' })]);
+    const [finalFound] = await orthanc.rest<{ ID: string }[]>('/tools/lookup', { method: 'POST', body: results[0].sopInstanceUID });
+    const finalTags = await orthanc.rest<{ Modality: string; ContentCreatorName: string; SeriesDescription: string }>(`/instances/${finalFound.ID}/simplified-tags`);
+    expect(finalTags).toMatchObject({ Modality: 'SEG', ContentCreatorName: 'CalDiff^Final', SeriesDescription: expect.stringContaining('final (adjudicated by Dr Judge)') });
+    expect(await dciodvfyErrors(finalFound.ID)).toEqual([]);
+    // The final SEG is a result: retrieving the study again does not make it a reader.
+    const fourth = ws();
+    await fourth.api['pacs.archives.add']({ name: 'orthanc', url: orthanc.dicomWebUrl, credentials: { auth: 'none' } });
+    await retrieve(fourth.app, { archive: 'orthanc', studyInstanceUID: withSegStudy, viewerRaterId: null, blinded: false });
+    const pulled = (await fourth.api['raters.list']({})).map((r) => r.name);
+    expect(pulled).toEqual(expect.arrayContaining(['Reader A', 'Reader B']));
+    expect(pulled.filter((n) => /final/i.test(n))).toEqual([]);
   });
 
   it('stores the consensus and the model FRACTIONAL probability SEG of a triaged study', async () => {

@@ -11,6 +11,7 @@ import type { ArchiveStudy, Request } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import { scanDicomFolder } from '../io/dicom';
+import { raterNameOfCreator } from '../io/dicom-sources';
 import { openSecret } from '../pacs/secrets';
 import { retrieveInstance, searchInstances, searchSeries, searchStudies, storeInstance, text, texts, type Endpoint } from '../pacs/dicomweb';
 import {
@@ -28,8 +29,8 @@ import {
   type ArchiveRecord,
   type Db,
 } from '../store';
-import { CONSENSUS_CREATOR, segObjects, type SegKind } from './dicom';
-import { studyMaskVolumes } from './export';
+import { CONSENSUS_CREATOR, FINAL_CREATOR, segObjects, type SegKind } from './dicom';
+import { finalMaskVolume, studyMaskVolumes } from './export';
 import type { CallContext, HandlerGroup } from './registry';
 import { importPaths } from './studies';
 
@@ -129,8 +130,8 @@ function startRetrieve(app: AppContext, req: RetrieveRequest, call: CallContext)
       control.progress({ message: 'importing' });
       const outcome = await importPaths(app.db, [staging], actor, {
         segSlices: (seg, studyId) => {
-          // A model's or a consensus SEG is a result, not a reader: retrieval brings readers only.
-          if (seg.algorithmType === 'AUTOMATIC' || seg.raterName === CONSENSUS_CREATOR) return [];
+          // A model's, a consensus or the final SEG is a result, not a reader: retrieval brings readers only.
+          if (seg.algorithmType === 'AUTOMATIC' || seg.raterName === CONSENSUS_CREATOR || seg.raterName === raterNameOfCreator(FINAL_CREATOR)) return [];
           if (!req.blinded || !viewer || seg.raterName.toLowerCase() === viewerName) return seg.slices;
           const kept = seg.slices.filter((s) => reviewStatus(app.db, studyId, s.k, viewer.id) === 'reviewed');
           heldBack += seg.slices.length - kept.length;
@@ -161,20 +162,20 @@ function startRetrieve(app: AppContext, req: RetrieveRequest, call: CallContext)
   });
 }
 
-const KINDS: Record<'readers' | 'consensus' | 'model', SegKind> = { readers: 'reader', consensus: 'consensus', model: 'model' };
+const KINDS: Record<'readers' | 'consensus' | 'model' | 'final', SegKind> = { readers: 'reader', consensus: 'consensus', model: 'model', final: 'final' };
 
 function itemOf(kind: SegKind, name: string): string {
   return kind === 'reader' ? `reader:${name}` : kind === 'model' ? `model:${name.replace(/^model-/, '')}` : name;
 }
 
-async function storeStudy(app: AppContext, req: Request<'pacs.store'> & { what: ('readers' | 'consensus' | 'model')[]; raterId: number | null }, call: CallContext) {
+async function storeStudy(app: AppContext, req: Request<'pacs.store'> & { what: ('readers' | 'consensus' | 'model' | 'final')[]; raterId: number | null }, call: CallContext) {
   const study = getStudy(app.db, req.studyId);
   const ep = endpointOf(app, req.archive);
   const sender = req.raterId === null ? null : getRater(app.db, req.raterId);
   const actor = sender ? sender.name : `pacs (${call.transport})`;
   const { raters, consensus } = studyMaskVolumes(app, study);
   const mine = sender ? raters.filter((r) => r.raterId === sender.id) : raters;
-  const objects = segObjects(app, study, mine, consensus, req.what.map((w) => KINDS[w]));
+  const objects = segObjects(app, study, mine, consensus, finalMaskVolume(app, study).volume, req.what.map((w) => KINDS[w]));
   const results = [];
   for (const o of objects) {
     const item = itemOf(o.kind, o.name);

@@ -1,4 +1,4 @@
-import { api, LidcMarkerSchema, type LidcMarker, type Response } from '../../shared/api';
+import { api, LidcMarkerSchema, type LidcMarker, type Rater, type Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
@@ -181,9 +181,9 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
     const [summary] = listStudies(app.db, studyId);
     const raters = app.db
       .prepare(
-        `SELECT DISTINCT r.id, r.name, r.created_at AS createdAt FROM raters r JOIN annotations a ON a.rater_id = r.id WHERE a.study_id = ? ORDER BY r.name`,
+        `SELECT DISTINCT r.id, r.name, r.role, r.created_at AS createdAt FROM raters r JOIN annotations a ON a.rater_id = r.id WHERE a.study_id = ? ORDER BY r.name`,
       )
-      .all(studyId) as { id: number; name: string; createdAt: string }[];
+      .all(studyId) as Rater[];
     return {
       ...summaryOf(s),
       spacing: s.spacing,

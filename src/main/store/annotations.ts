@@ -1,3 +1,4 @@
+import type { RaterRole } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { countMask, masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
@@ -9,6 +10,7 @@ export type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 export interface CurrentMask {
   raterId: number;
   raterName: string;
+  raterRole: RaterRole;
   revision: number;
   source: MaskSource;
   /** Bit-packed. */
@@ -36,16 +38,17 @@ export interface SaveMask {
 export function currentMasks(db: Db, studyId: number, sliceIndex: number): CurrentMask[] {
   const rows = db
     .prepare(
-      `SELECT a.rater_id, r.name, a.revision, a.source, a.mask, a.area, a.created_at, a.interpolated FROM annotations a
+      `SELECT a.rater_id, r.name, r.role, a.revision, a.source, a.mask, a.area, a.created_at, a.interpolated FROM annotations a
        JOIN raters r ON r.id = a.rater_id
        WHERE a.study_id = ? AND a.slice_index = ?
          AND a.revision = (SELECT MAX(revision) FROM annotations b WHERE b.study_id = a.study_id AND b.slice_index = a.slice_index AND b.rater_id = a.rater_id)
        ORDER BY r.name`,
     )
-    .all(studyId, sliceIndex) as { rater_id: number; name: string; revision: number; source: MaskSource; mask: Buffer; area: number; created_at: string; interpolated: number }[];
+    .all(studyId, sliceIndex) as { rater_id: number; name: string; role: RaterRole; revision: number; source: MaskSource; mask: Buffer; area: number; created_at: string; interpolated: number }[];
   return rows.map((r) => ({
     raterId: r.rater_id,
     raterName: r.name,
+    raterRole: r.role,
     revision: r.revision,
     source: r.source,
     packed: inflateBytes(r.mask),
@@ -94,5 +97,43 @@ export function saveMask(db: Db, s: SaveMask, actor: string): { revision: number
     const how = interpolated ? `${s.source}, interpolated` : s.source;
     appendAudit(db, { actor, action: 'annotation.save', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${revision}, ${area} px, ${how}` });
     return { revision, unchanged: false };
+  }).immediate();
+}
+
+export interface MaskRevision {
+  revision: number;
+  source: MaskSource;
+  area: number;
+  createdAt: string;
+}
+
+/** Every revision of one rater's mask on one slice, newest first. */
+export function maskRevisions(db: Db, studyId: number, sliceIndex: number, raterId: number): MaskRevision[] {
+  return db
+    .prepare(
+      'SELECT revision, source, area, created_at AS createdAt FROM annotations WHERE study_id = ? AND slice_index = ? AND rater_id = ? ORDER BY revision DESC',
+    )
+    .all(studyId, sliceIndex, raterId) as MaskRevision[];
+}
+
+/** The pixels (0/1, `length` of them) and source of one revision. */
+export function maskAtRevision(db: Db, studyId: number, sliceIndex: number, raterId: number, revision: number, length: number): { mask: Uint8Array; source: MaskSource } {
+  const row = db
+    .prepare('SELECT mask, source FROM annotations WHERE study_id = ? AND slice_index = ? AND rater_id = ? AND revision = ?')
+    .get(studyId, sliceIndex, raterId, revision) as { mask: Buffer; source: MaskSource } | undefined;
+  if (!row) throw new ApiError('not_found', `rater ${raterId} has no revision ${revision} on slice ${sliceIndex}`);
+  return { mask: unpackMask(inflateBytes(row.mask), length), source: row.source };
+}
+
+/**
+ * Puts an old revision's pixels back as a new revision (history is never rewritten), audited as a restore. Refused
+ * when the mask changed since `baseRevision`, like any save.
+ */
+export function restoreMask(db: Db, s: { studyId: number; sliceIndex: number; raterId: number; revision: number; baseRevision: number; length: number }, actor: string): { revision: number; unchanged: boolean } {
+  return db.transaction(() => {
+    const old = maskAtRevision(db, s.studyId, s.sliceIndex, s.raterId, s.revision, s.length);
+    const saved = saveMask(db, { studyId: s.studyId, sliceIndex: s.sliceIndex, raterId: s.raterId, mask: old.mask, source: old.source, baseRevision: s.baseRevision }, actor);
+    if (!saved.unchanged) appendAudit(db, { actor, action: 'annotation.restore', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${s.revision} restored as revision ${saved.revision}` });
+    return saved;
   }).immediate();
 }

@@ -8,3 +8,4 @@ export * from './runs';
 export * from './segments';
 export * from './archives';
 export * from './rois';
+export * from './finals';

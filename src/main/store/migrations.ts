@@ -216,4 +216,30 @@ export const migrations: Migration[] = [
       ALTER TABLE annotations ADD COLUMN interpolated INTEGER NOT NULL DEFAULT 0 CHECK (interpolated IN (0, 1));
     `,
   },
+  {
+    version: 6,
+    name: 'adjudicators and final masks',
+    sql: `
+      -- A rater is a reader or an adjudicator; blinding never hides anything from an adjudicator, and only an
+      -- adjudicator may mark a slice's mask final.
+      ALTER TABLE raters ADD COLUMN role TEXT NOT NULL DEFAULT 'reader' CHECK (role IN ('reader', 'adjudicator'));
+
+      -- The adjudicated result of a slice, every revision kept like annotations. Its own table rather than an
+      -- annotation source: the final mask is no rater's opinion, so it must stay out of every computation over the
+      -- raters' masks (Dice, STAPLE, majority, blinding counts, per-rater export) without each of them filtering it,
+      -- and annotations.source has a CHECK that SQLite cannot widen without rebuilding the table.
+      CREATE TABLE final_masks (
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        slice_index INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        mask BLOB NOT NULL,             -- deflate of the bit-packed mask
+        area INTEGER NOT NULL,
+        adjudicator_id INTEGER NOT NULL REFERENCES raters(id),
+        from_revision INTEGER NOT NULL, -- the adjudicator's annotation revision it was made from
+        basis TEXT NOT NULL,            -- what it equals: 'reader:<name>', 'consensus-majority', 'consensus-staple', 'model-mean' or 'edited'
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (study_id, slice_index, revision)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

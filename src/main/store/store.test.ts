@@ -103,7 +103,7 @@ describe('store', () => {
     deleteStudy(db, studyId, 'test');
     expect(listStudies(db)).toEqual([]);
     expect((db.prepare('SELECT COUNT(*) AS n FROM annotations').get() as { n: number }).n).toBe(0);
-    const actions = listAudit(db, studyId, 50).map((a) => `${a.actor}:${a.action}`);
+    const actions = listAudit(db, { studyId, actor: null, action: null, limit: 50 }).map((a) => `${a.actor}:${a.action}`);
     expect(actions).toEqual(['test:study.delete', 'Dr. A:review.set', 'Dr. A:annotation.save', 'test:study.import']);
   });
 
@@ -118,7 +118,7 @@ describe('store', () => {
       })(),
     ).toThrow('disk on fire');
     expect(listStudies(db).length).toBe(before);
-    expect(listAudit(db, null, 100).some((a) => a.action === 'about to fail')).toBe(false);
+    expect(listAudit(db, { studyId: null, actor: null, action: null, limit: 100 }).some((a) => a.action === 'about to fail')).toBe(false);
   });
 
   it('enforces foreign keys', () => {

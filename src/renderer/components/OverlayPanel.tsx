@@ -18,6 +18,7 @@ export interface OverlayPanelProps {
   hasErrorMap: boolean;
   raters: RaterLegend[];
   ownName: string;
+  hasFinal: boolean;
   hidden: number;
   onChange(s: OverlaySettings): void;
 }
@@ -73,6 +74,7 @@ export function OverlayPanel(p: OverlayPanelProps) {
           <span className="swatch" style={{ background: rgbCss(OWN_COLOUR) }} /> {p.ownName}
         </li>
       </ul>
+      <LayerRow name="final" label="Final (adjudicated)" p={p} disabled={!p.hasFinal} testId="final" />
       <LayerRow name="raters" label="Other raters" p={p} testId="raters" />
       <ul className="legend">
         {p.raters.map((r) => (

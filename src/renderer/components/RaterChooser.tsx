@@ -8,6 +8,7 @@ export function RaterChooser({ current, onChoose, onCancel }: { current: Rater |
   const { report } = useErrors();
   const [raters, setRaters] = useState<Rater[] | null>(null);
   const [name, setName] = useState('');
+  const [adjudicator, setAdjudicator] = useState(false);
 
   useEffect(() => {
     api['raters.list']({}).then(setRaters, report);
@@ -18,7 +19,7 @@ export function RaterChooser({ current, onChoose, onCancel }: { current: Rater |
     const trimmed = name.trim();
     if (!trimmed) return;
     try {
-      onChoose(await api['raters.create']({ name: trimmed }));
+      onChoose(await api['raters.create']({ name: trimmed, role: adjudicator ? 'adjudicator' : 'reader' }));
     } catch (err) {
       report(err);
     }
@@ -35,12 +36,16 @@ export function RaterChooser({ current, onChoose, onCancel }: { current: Rater |
             <li key={r.id}>
               <button type="button" className={current?.id === r.id ? 'active' : ''} onClick={() => onChoose(r)}>
                 {r.name}
+                {r.role === 'adjudicator' && <span className="role-badge"> adjudicator</span>}
               </button>
             </li>
           ))}
         </ul>
         <form onSubmit={create} className="rater-create">
           <input aria-label="New rater name" placeholder="New rater name" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          <label className="check" title="An adjudicator sees every reader's masks (never blinded) and marks the final mask">
+            <input type="checkbox" checked={adjudicator} onChange={() => setAdjudicator((v) => !v)} data-testid="new-rater-adjudicator" /> Adjudicator
+          </label>
           <button type="submit" disabled={!name.trim()}>
             Add and continue
           </button>

@@ -4,6 +4,45 @@ import type { Response } from '../../shared/api';
 type SliceMetrics = Response<'metrics.slice'>;
 type StudyMetrics = Response<'metrics.study'>;
 
+type Volumes = Response<'metrics.volumes'>;
+
+/** Nodule size per reader, consensus, final and model mean, in the units Lung-RADS reports. */
+function VolumetryTable({ volumes }: { volumes: Volumes }) {
+  const measured = volumes.items.filter((v) => v.voxels > 0);
+  if (!measured.length) return <p className="muted small">No mask to measure yet.</p>;
+  // Without a known pixel spacing (LIDC crops, PNG cases) the sizes are in voxels, not millimetres.
+  const [volumeUnit, lengthUnit] = volumes.spacingKnown ? ['mm³', 'mm'] : ['voxels', 'px'];
+  return (
+    <>
+    {!volumes.spacingKnown && <p className="muted small" data-testid="volumetry-units">Pixel spacing unknown for this study: sizes in voxels and pixels.</p>}
+    <table className="data-table volumetry" data-testid="volumetry">
+      <thead>
+        <tr>
+          <th>Mask</th>
+          <th title="nodule volume: voxels x voxel size">{volumeUnit}</th>
+          <th title="longest axial diameter x the extent perpendicular to it, on the slice where it is longest">diameters, {lengthUnit}</th>
+          <th title="slices the mask spans">slices</th>
+        </tr>
+      </thead>
+      <tbody>
+        {measured.map((v) => (
+          <tr key={`${v.kind}-${v.name}`} data-testid={`volumetry-${v.kind}`}>
+            <th className="row-name" title={v.name}>
+              {v.name}
+            </th>
+            <td>{v.volumeMm3.toFixed(0)}</td>
+            <td title={`on slice ${v.diameterSlice}`}>
+              {v.longestDiameterMm.toFixed(1)} × {v.perpendicularDiameterMm.toFixed(1)}
+            </td>
+            <td>{v.slices}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    </>
+  );
+}
+
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
 
 function DiceMatrix({ names, matrix, testId }: { names: string[]; matrix: (number | null)[][]; testId: string }) {
@@ -46,6 +85,7 @@ export interface RaterPanelProps {
   onJumpMismatch(): void;
   onExport(): void;
   exportedFiles: string[] | null;
+  volumes: Response<'metrics.volumes'> | null;
 }
 
 /** Agreement as the readers work: this slice and the whole study, and how the model compares to them. */
@@ -113,6 +153,8 @@ export function RaterPanel(p: RaterPanelProps) {
       ) : (
         <p className="muted small">Loading study metrics…</p>
       )}
+      <h3>Measurements</h3>
+      {p.volumes ? <VolumetryTable volumes={p.volumes} /> : <p className="muted small">Measuring…</p>}
       <h3>Export</h3>
       <button type="button" onClick={p.onExport} disabled={p.exporting} data-testid="export-study">
         {p.exporting ? 'Exporting…' : 'Export study (NIfTI, PNG, report)'}

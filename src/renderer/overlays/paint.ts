@@ -128,6 +128,8 @@ export function raterColour(raterId: number): Rgb {
   return RATER_COLOURS[raterId % RATER_COLOURS.length];
 }
 export const MEAN_COLOUR: Rgb = [255, 60, 60];
+/** The adjudicated final mask: white, apart from every rater's colour. */
+export const FINAL_COLOUR: Rgb = [255, 255, 255];
 export const SAMPLE_COLOUR: Rgb = [255, 255, 255];
 /** The uncertainty bands at 10 %, 50 % and 90 % of the samples (BAND_LEVELS): cool where few samples agree, warm where most do. */
 export const BAND_COLOURS: readonly Rgb[] = [

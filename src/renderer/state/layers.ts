@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { resampleNearest, unpackMask } from '../../shared/masks';
 import { errorMap, majorityVote } from '../../shared/metrics';
 import { BAND_LEVELS, bandThreshold } from '../../shared/editing/model';
-import { BAND_COLOURS, contourCanvas, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, raterColour, SAMPLE_COLOUR } from '../overlays/paint';
+import { BAND_COLOURS, contourCanvas, FINAL_COLOUR, heatCanvas, maskCanvas, maxOf, MEAN_COLOUR, OWN_COLOUR, raterColour, SAMPLE_COLOUR } from '../overlays/paint';
 import type { OverlayLayer } from '../views/SliceView';
 import type { EditorState } from './editor';
 import type { SliceResult } from './model';
@@ -12,7 +12,7 @@ import type { OverlaySettings } from './overlays';
  * What the axial view draws over the image, bottom to top: uncertainty, error map, a sample, the other raters,
  * the model's mean contour and the reader's own mask, each as the overlay settings say.
  */
-export function useOverlayLayers(result: SliceResult | null, ed: EditorState, overlays: OverlaySettings) {
+export function useOverlayLayers(result: SliceResult | null, ed: EditorState, overlays: OverlaySettings, final: Uint8Array | null = null) {
   const { outline } = overlays;
   const model = useMemo(() => {
     if (!result) return null;
@@ -59,6 +59,9 @@ export function useOverlayLayers(result: SliceResult | null, ed: EditorState, ov
     [ed.mask, ed.version, ed.width, ed.height, outline],
   );
 
+  // Always an outline: the final mask sits over the raters' and the reader's own and must not hide them.
+  const finalLayer = useMemo(() => (final && final.length === ed.width * ed.height ? maskCanvas(final, ed.width, ed.height, FINAL_COLOUR, 0) : null), [final, ed.width, ed.height]);
+
   const layers: OverlayLayer[] = [];
   if (modelLayers && overlays.heat.on) layers.push({ key: 'heat', canvas: modelLayers.heat, opacity: overlays.heat.opacity });
   if (errorLayer && overlays.error.on) layers.push({ key: 'error', canvas: errorLayer.canvas, opacity: overlays.error.opacity });
@@ -67,6 +70,7 @@ export function useOverlayLayers(result: SliceResult | null, ed: EditorState, ov
   if (modelLayers && overlays.bands.on) for (const b of modelLayers.bands) layers.push({ key: `band-${b.level}`, canvas: b.canvas, opacity: overlays.bands.opacity });
   if (modelLayers && overlays.mean.on) layers.push({ key: 'mean', canvas: modelLayers.mean, opacity: overlays.mean.opacity });
   if (ownLayer && overlays.own.on) layers.push({ key: 'own', canvas: ownLayer, opacity: overlays.own.opacity });
+  if (finalLayer && overlays.final.on) layers.push({ key: 'final', canvas: finalLayer, opacity: overlays.final.opacity });
 
-  return { layers, raterLegend, heatMax: model?.heatMax ?? 0, errorMax: errorLayer?.max ?? 0, hasErrorMap: !!errorLayer };
+  return { layers, hasFinal: !!finalLayer, raterLegend, heatMax: model?.heatMax ?? 0, errorMax: errorLayer?.max ?? 0, hasErrorMap: !!errorLayer };
 }

@@ -5,6 +5,8 @@ export interface Layer {
 
 export interface OverlaySettings {
   own: Layer;
+  /** The slice's adjudicated final mask. */
+  final: Layer;
   raters: Layer;
   mean: Layer;
   heat: Layer;
@@ -20,6 +22,7 @@ export interface OverlaySettings {
 
 export const DEFAULT_OVERLAYS: OverlaySettings = {
   own: { on: true, opacity: 0.8 },
+  final: { on: true, opacity: 0.9 },
   raters: { on: true, opacity: 0.7 },
   mean: { on: true, opacity: 1 },
   heat: { on: false, opacity: 0.6 },

@@ -4,3 +4,4 @@ export { dice, iou, meanOffDiagonal, pairwiseDice } from './overlap';
 export { calibrationMetrics, type CalibrationMetrics, type CalibrationReport } from './calibration';
 export { majorityVote, staple, type StapleOptions, type StapleResult } from './consensus';
 export { summarize, type Summary } from './aggregate';
+export { noduleSize, sliceDiameters, type NoduleSize } from './volumetry';

@@ -1,13 +1,15 @@
+import { ExportFormatSchema } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import type { Command } from '../command';
 
-const FORMATS = ['nifti', 'png', 'dicom-seg', 'report'] as const;
+/** Every format of the contract, so the command line offers what the app does. */
+const FORMATS = ExportFormatSchema.options;
 type Format = (typeof FORMATS)[number];
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a study: rater and consensus masks (NIfTI, PNG, DICOM SEG), model maps and a report',
-  usage: 'caldiff export STUDY --out DIR [--formats nifti,png,report,dicom-seg] [--json] [--data-dir DIR]',
+  summary: 'export a study: rater, consensus and final masks (NIfTI, PNG, DICOM SEG), model maps and a report',
+  usage: 'caldiff export STUDY --out DIR [--formats nifti,png,report,dicom-seg,final] [--json] [--data-dir DIR]',
   options: { out: { type: 'string' }, formats: { type: 'string' } },
   async run(ctx) {
     const [study] = ctx.positionals;
