@@ -220,6 +220,10 @@ export const SliceHeaderSchema = z.object({
 });
 
 export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report']);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+/** A format asked for that the study cannot have (DICOM SEG of a study not imported from DICOM), and why. */
+export const ExportSkipSchema = z.object({ format: ExportFormatSchema, reason: z.string() });
+export type ExportSkip = z.infer<typeof ExportSkipSchema>;
 
 // ---------- the operations ----------
 
@@ -437,8 +441,17 @@ export const api = {
     z.object({ studyId: id.nullable(), raterId: id.nullable() }).strict(),
     z.object({
       items: z.array(QueueItemSchema),
+      /** Items by their status (of the rater asked about, else across raters); they add up to `total`. */
       reviewed: z.number().int().nonnegative(),
+      secondLook: z.number().int().nonnegative(),
+      unreviewed: z.number().int().nonnegative(),
       total: z.number().int().nonnegative(),
+      /**
+       * The done rule: the sum of all items' scores, and of those on slices nobody has settled yet (no rater marked
+       * them reviewed, or someone asked for a second look), whoever the rater asked about is.
+       */
+      scoreTotal: z.number().nonnegative(),
+      scoreUnsettled: z.number().nonnegative(),
       /** What the runs behind these items warned about (resampling, spacing outside the model's range, none known). */
       warnings: z.array(z.object({ studyId: id, runId: id, message: z.string() })),
     }),
@@ -509,7 +522,8 @@ export const api = {
         formats: z.array(ExportFormatSchema).min(1).default(['nifti', 'png', 'report']),
       })
       .strict(),
-    z.object({ files: z.array(z.string()) }),
+    /** `dir`: the folder the files were written to; `skipped`: formats the study cannot have, each with its reason. */
+    z.object({ dir: z.string(), files: z.array(z.string()), skipped: z.array(ExportSkipSchema) }),
     { method: 'POST', path: '/export/study' },
   ),
 

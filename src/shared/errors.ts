@@ -7,6 +7,7 @@ export const API_ERROR_CODES = [
   'unauthorized',
   'cancelled',
   'unavailable', // e.g. no model, no provider, the store busy with another process (retryable)
+  'needs_more', // valid, but what it needs is not there yet (agreement needs two raters): shown as a hint, not a failure
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -67,5 +68,6 @@ export const httpStatusOf: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   cancelled: 409,
   unavailable: 503,
+  needs_more: 412,
   internal: 500,
 };

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { NewStudy, SegmentDescription } from '../store';
+import { fromPersonName } from './dicom/person-name';
 import { readDicomSeg, readDicomSeries, type DicomSeriesInfo, type DicomSeriesMeta, type ImportedSeg } from './dicom';
 
 export interface DicomStudy extends NewStudy {
@@ -43,7 +44,7 @@ export async function readDicomStudy(series: DicomSeriesInfo): Promise<DicomStud
  */
 export function readSegMasks(file: string, candidates: DicomSeriesMeta[]): SegMasks[] {
   const seg: ImportedSeg = readDicomSeg(file, candidates);
-  const creator = seg.contentCreatorName.replace(/\^+/g, ' ').trim() || seg.contentLabel || path.basename(file);
+  const creator = fromPersonName(seg.contentCreatorName) || seg.contentLabel || path.basename(file);
   return seg.segments.map((s) => ({
     seriesInstanceUID: seg.seriesInstanceUID,
     raterName: seg.segments.length > 1 ? `${creator} (${s.label || `segment ${s.number}`})` : creator,

@@ -38,7 +38,8 @@ export function sliceAgreement(db: Db, studyId: number, sliceIndex: number, view
 
   const pairwise = pairwiseDice(masks);
   const consensus = masks.length ? staple(masks) : null;
-  const rates = consensus ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j], specificity: consensus.specificity[j] })) : [];
+  // One rater's sensitivity against a consensus that is their own mask says nothing: rates need two raters.
+  const rates = consensus && masks.length > 1 ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j], specificity: consensus.specificity[j] })) : [];
   const samples = modelSamples(db, currentRun(db, studyId)?.id, sliceIndex);
   return {
     raters: stored.map(({ raterId, raterName }) => ({ raterId, raterName })),
