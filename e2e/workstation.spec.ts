@@ -109,7 +109,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await items.first().click();
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-slice', String(top));
   await page.getByTestId('overlay-heat').check();
-  await expect(page.getByTestId('colour-bar')).toContainText('nats');
+  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, bits');
   await page.screenshot({ path: 'docs/screenshots/workstation.png' });
 
   // Start from the model's mean mask, mark reviewed, and the queue moves on by keyboard.

@@ -43,19 +43,32 @@ function LayerRow({ name, label, p, disabled, testId }: { name: LayerName; label
   );
 }
 
-function ColourBar({ max, label }: { max: number; label: string }) {
+/**
+ * A map's ramp from 0 to `max` (in the map's own unit, nats), ticked in the unit the reader is shown: `perUnit`
+ * nats make one of it.
+ */
+function ColourBar({ max, perUnit = 1, label, note }: { max: number; perUnit?: number; label: string; note: string }) {
+  const shown = max / perUnit;
   return (
-    <div className="colour-bar" data-testid="colour-bar">
+    <div className="colour-bar" data-testid="colour-bar" title={note}>
       <div className="ramp" style={{ background: heatGradientCss() }} />
       <div className="ticks">
-        <span>{max.toFixed(2)}</span>
-        <span>{(max / 2).toFixed(2)}</span>
+        <span>{shown.toFixed(2)}</span>
+        <span>{(shown / 2).toFixed(2)}</span>
         <span>0</span>
       </div>
       <div className="units">{label}</div>
     </div>
   );
 }
+
+/**
+ * The uncertainty map is the binary entropy of the samples' mean: in bits it runs from 0 (every sample agrees) to
+ * 1 (half the samples mark the pixel, a coin flip), whatever the number of samples.
+ */
+const NATS_PER_BIT = Math.LN2;
+/** The cross-entropy of a sample that contradicts the rater is clipped at -ln(1e-8): its ceiling. */
+const ERROR_CEILING_NATS = -Math.log(1e-8);
 
 export function OverlayPanel(p: OverlayPanelProps) {
   const s = p.settings;
@@ -90,7 +103,7 @@ export function OverlayPanel(p: OverlayPanelProps) {
       </ul>
       <LayerRow name="mean" label="Model mean contour" p={p} disabled={noResult} testId="mean" />
       <LayerRow name="heat" label="Uncertainty map" p={p} disabled={noResult} testId="heat" />
-      {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} label="uncertainty, nats" />}
+      {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} perUnit={NATS_PER_BIT} label="uncertainty, bits (1 = coin flip)" note="Entropy of the samples' mean per pixel: 0 bits where all samples agree, 1 bit where half of them mark the pixel." />}
       <LayerRow name="sample" label="Model sample" p={p} disabled={noResult} testId="sample" />
       {p.hasResult && (
         <div className="sample-stepper">
@@ -106,7 +119,11 @@ export function OverlayPanel(p: OverlayPanelProps) {
         </div>
       )}
       <LayerRow name="error" label="Error map (samples vs raters' majority)" p={p} disabled={noResult || !p.hasErrorMap} testId="error" />
-      {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar max={p.errorMax} label="cross-entropy, nats" />}
+      {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar
+          max={p.errorMax}
+          label={`cross-entropy, nats (of ${ERROR_CEILING_NATS.toFixed(2)} max)`}
+          note={`Mean cross-entropy of the samples against the rater per pixel. A sample that contradicts the rater costs ${ERROR_CEILING_NATS.toFixed(2)} nats (probabilities are clipped at 1e-8), so half the samples wrong reads ${(ERROR_CEILING_NATS / 2).toFixed(2)}.`}
+        />}
     </section>
   );
 }

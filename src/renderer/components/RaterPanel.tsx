@@ -41,11 +41,9 @@ function DiceMatrix({ names, matrix, testId }: { names: string[]; matrix: (numbe
 export interface RaterPanelProps {
   slice: SliceMetrics | null;
   study: StudyMetrics | null;
-  exporting: boolean;
   onJumpDisagreement(): void;
   onJumpMismatch(): void;
   onExport(): void;
-  exportedFiles: string[] | null;
 }
 
 /** Agreement as the readers work: this slice and the whole study, and how the model compares to them. */
@@ -114,22 +112,9 @@ export function RaterPanel(p: RaterPanelProps) {
         <p className="muted small">Loading study metrics…</p>
       )}
       <h3>Export</h3>
-      <button type="button" onClick={p.onExport} disabled={p.exporting} data-testid="export-study">
-        {p.exporting ? 'Exporting…' : 'Export study (NIfTI, PNG, report)'}
+      <button type="button" onClick={p.onExport} data-testid="export-study" title="Choose formats and the destination folder">
+        Export study…
       </button>
-      {p.exportedFiles && (
-        <div className="small export-result" data-testid="export-result">
-          {p.exportedFiles.length} files written
-          <ul>
-            {p.exportedFiles.slice(0, 6).map((f) => (
-              <li key={f} title={f}>
-                {f.split(/[\\/]/).slice(-2).join('/')}
-              </li>
-            ))}
-            {p.exportedFiles.length > 6 && <li>…</li>}
-          </ul>
-        </div>
-      )}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Response } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
 import { api } from '../api';
 import type { EditorState } from './editor';
 
@@ -40,13 +41,13 @@ export function useAgreement({ studyId, slice, raterId, blinded, editor, results
 
   const jumpDisagreement = useCallback(() => {
     const slices = (studyMetrics?.slices ?? []).filter((s) => s.meanPairwiseDice !== null);
-    if (!slices.length) return report(new Error('No slice has masks from two raters yet, so there is no disagreement to jump to.'));
+    if (!slices.length) return report(new ApiError('needs_more', 'Rater disagreement needs masks from two raters on the same slice; so far no slice has them.'));
     goTo(slices.reduce((a, b) => (b.meanPairwiseDice! < a.meanPairwiseDice! ? b : a)).sliceIndex);
   }, [studyMetrics, goTo, report]);
 
   const jumpMismatch = useCallback(() => {
     const slices = (studyMetrics?.slices ?? []).filter((s) => s.meanPairwiseDice !== null && s.uncertainty !== null);
-    if (!slices.length) return report(new Error('Mismatch needs triage results and masks from two raters on the same slices.'));
+    if (!slices.length) return report(new ApiError('needs_more', 'Model vs raters mismatch needs triage results and masks from two raters on the same slices.'));
     const maxU = Math.max(1e-12, ...slices.map((s) => s.uncertainty!));
     const gap = (s: (typeof slices)[number]) => Math.abs(s.uncertainty! / maxU - (1 - s.meanPairwiseDice!));
     goTo(slices.reduce((a, b) => (gap(b) > gap(a) ? b : a)).sliceIndex);
