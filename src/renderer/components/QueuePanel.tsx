@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import type { Job, QueueItem } from '../../shared/api';
 import type { Window } from '../../shared/volume';
 import type { DisplayVolume } from '../views/vtkImage';
-import { stillToReview } from '../state/queue';
+import { scorePercentiles, stillToReview } from '../state/queue-order';
 import { EngineStatus, type Engine } from './EngineStatus';
 import { Thumbnail } from './Thumbnail';
 
@@ -68,25 +68,6 @@ const ordinal = (n: number) => {
   const suffix = tens >= 11 && tens <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
   return `${n}${suffix}`;
 };
-
-/**
- * Each score as a percentile of the queue: the share of its items that score lower. A raw score (uncertainty
- * summed over the lesion's pixels, in nats) depends on lesion size and sampling, a percentile reads the same anywhere.
- */
-export function scorePercentiles(items: QueueItem[]): Map<QueueItem, number> {
-  const sorted = items.map((i) => i.score).sort((a, b) => a - b);
-  const below = (score: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < score) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return new Map(items.map((i) => [i, Math.round((100 * below(i.score)) / Math.max(1, items.length))]));
-}
 
 /** Slices ranked by the model's uncertainty score, most uncertain first: the order a reader should work in. */
 export function QueuePanel(p: QueuePanelProps) {

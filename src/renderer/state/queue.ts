@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { QueueItem, ReviewStatus } from '../../shared/api';
 import { api } from '../api';
 import type { Engine } from '../components/EngineStatus';
+import { queueStep, stillToReview } from './queue-order';
 import { useTriage } from './triage';
 
 interface QueueInput {
@@ -17,23 +18,6 @@ interface QueueInput {
   /** After a review change: blinding may now show other raters' masks. */
   reloadMasks(): Promise<void>;
   report(e: unknown): void;
-}
-
-/**
- * What "Unreviewed only" keeps: slices still to review, and those someone asked to look at again. Any other status
- * (reviewed, and statuses added later such as final) is done for this reader.
- */
-export const stillToReview = (status: ReviewStatus) => status === 'unreviewed' || status === 'second-look';
-
-/**
- * Where N / P go from `at` (the queue position the reader is on, -1 when the slice shown is not in the list):
- * one step along the list from a queue slice; from any other slice N goes to the head and P to the tail,
- * so that N never skips the items the reader has not seen.
- */
-export function queueStep(length: number, at: number, delta: number): number | null {
-  if (length === 0) return null;
-  if (at < 0) return delta > 0 ? 0 : length - 1;
-  return Math.max(0, Math.min(length - 1, at + delta));
 }
 
 /** The review queue: triage and its job, the reader's review statuses, the filters, and stepping through it. */
