@@ -74,6 +74,8 @@ export function QueuePanel(p: QueuePanelProps) {
   const maxScore = Math.max(1e-12, ...p.items.map((i) => i.score));
   const shown = p.unreviewedOnly ? p.items.filter((i) => stillToReview(i.status)) : p.items;
   const percentile = useMemo(() => scorePercentiles(p.items), [p.items]);
+  // Each item keeps its place in the whole queue when a filter hides others.
+  const position = useMemo(() => new Map(p.items.map((item, k) => [item, k + 1])), [p.items]);
   const c = p.counts;
   const running = p.job && (p.job.state === 'running' || p.job.state === 'queued');
   const listRef = useRef<HTMLOListElement>(null);
@@ -85,15 +87,14 @@ export function QueuePanel(p: QueuePanelProps) {
     <section className="panel queue" data-testid="queue-panel">
       <div className="panel-head">
         <h2>Review queue</h2>
-        <span className="queue-counts">
-          <span className="queue-count" data-testid="queue-count">
-            {c.reviewed} of {c.total} reviewed
-          </span>
-          {' · '}
-          <span data-testid="queue-second-look">{c.secondLook} second look</span>
-          {' · '}
-          <span data-testid="queue-unreviewed">{c.unreviewed} unreviewed</span>
+        <span className="queue-count" data-testid="queue-count">
+          {c.reviewed} of {c.total} reviewed
         </span>
+      </div>
+      <div className="queue-counts">
+        <span className="status-second-look" data-testid="queue-second-look">{c.secondLook} second look</span>
+        {' · '}
+        <span data-testid="queue-unreviewed">{c.unreviewed} unreviewed</span>
       </div>
       {p.unsettledShare !== null && (
         <p
@@ -126,7 +127,7 @@ export function QueuePanel(p: QueuePanelProps) {
       )}
       {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
       <ol ref={listRef} className="queue-list" data-testid="queue-list">
-        {shown.map((item, rank) => (
+        {shown.map((item) => (
           <li key={`${item.studyId}:${item.sliceIndex}`} className={item.studyId === p.studyId && item.sliceIndex === p.currentSlice ? 'current' : ''}>
             <button
               type="button"
@@ -143,7 +144,7 @@ export function QueuePanel(p: QueuePanelProps) {
               )}
               <span className="queue-info">
                 <span className="queue-title">
-                  #{rank + 1} · {p.allStudies ? `${item.studyName}, ` : ''}
+                  #{position.get(item)} · {p.allStudies ? `${item.studyName}, ` : ''}
                   {item.roiId !== null && <span data-testid="queue-roi">ROI {item.roiId}, </span>}slice {item.sliceIndex + 1}
                 </span>
                 <span className="score-bar">
