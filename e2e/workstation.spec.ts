@@ -206,7 +206,9 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
 
   // Export, then import the exported mask of Dr Beta as a volume: the voxels equal the saved mask.
   await page.getByTestId('export-study').click();
+  await page.getByTestId('export-run').click();
   await expect(page.getByTestId('export-result')).toContainText('files written', { timeout: 60_000 });
+  await page.getByTestId('export-close').click();
   const exportDir = readdirSync(`${server.dataDir}/exports`).map((d) => `${server.dataDir}/exports/${d}`)[0];
   const files = readdirSync(exportDir, { recursive: true }).map(String);
   const betaNifti = files.find((f) => /beta/i.test(f) && f.endsWith('.nii.gz'));
