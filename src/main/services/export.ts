@@ -19,8 +19,6 @@ import { exportDicomSegs, type MaskVolume } from './dicom';
 import { studyAgreement } from './metrics';
 import type { HandlerGroup } from './registry';
 
-export type { ExportFormat };
-
 /** How the report writes a review status (the store's 'second-look' is "second look" to a reader). */
 const REVIEW_WORDS: Record<ReviewStatus, string> = { unreviewed: 'unreviewed', reviewed: 'reviewed', 'second-look': 'second look' };
 
