@@ -470,7 +470,17 @@ export const api = {
       hidden: z.number().int().nonnegative(),
     }),
     { method: 'POST', path: '/metrics/study' },
+  ),  /**
+   * Where to look next for agreement: the slice where the raters disagree most (lowest mean pairwise Dice), or where
+   * the model's uncertainty and the raters' disagreement differ most. `needs_more` when no slice has two raters'
+   * masks (and, for the mismatch, triage results) yet.
+   */
+  'metrics.jump': op(
+    z.object({ studyId: id, to: z.enum(['disagreement', 'mismatch']), ...viewer }).strict(),
+    z.object({ sliceIndex }),
+    { method: 'POST', path: '/metrics/jump' },
   ),
+
 
   // ---------- regions of interest (issue 12) ----------
   'roi.list': op(studyRef, z.array(RoiSchema), { method: 'POST', path: '/roi/list' }),

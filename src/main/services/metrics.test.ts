@@ -117,6 +117,25 @@ describe('metrics.slice', () => {
     expect(two.staple.map((r) => r.raterId).sort()).toEqual([reader.id, second.id].sort());
   });
 
+  it('jumps to the slice of most rater disagreement, and with one rater says it needs two (needs_more)', async () => {
+    const agreement = await call<{ slices: { sliceIndex: number; meanPairwiseDice: number | null }[] }>('metrics.study', { studyId, ...FULL });
+    const rated = agreement.slices.filter((s) => s.meanPairwiseDice !== null);
+    expect(rated.length).toBeGreaterThan(1);
+    const lowest = rated.reduce((a, b) => (b.meanPairwiseDice! < a.meanPairwiseDice! ? b : a));
+    expect(await call('metrics.jump', { studyId, to: 'disagreement', ...FULL })).toEqual({ sliceIndex: lowest.sliceIndex });
+
+    // A store of its own, so that no other test's masks or runs count here.
+    const alone = createApp({ dataDir: tempDir() });
+    const db = alone.context.db;
+    const [ctId] = (await importPaths(db, [path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz')], 'test')).studyIds;
+    const only = ensureRater(db, 'Dr Alone');
+    saveMask(db, { studyId: ctId, sliceIndex: 10, raterId: only.id, mask: new Uint8Array(122 * 101).fill(1, 0, 500), source: 'manual', baseRevision: null }, only.name);
+    const jump = (to: string) => alone.call('metrics.jump', { studyId: ctId, to, ...FULL }, { transport: 'cli' });
+    await expect(jump('disagreement')).rejects.toMatchObject({ code: 'needs_more', message: expect.stringMatching(/two raters/) });
+    await expect(jump('mismatch')).rejects.toMatchObject({ code: 'needs_more', message: expect.stringMatching(/triage results/) });
+    alone.close();
+  });
+
   it('refuses a slice the study does not have and a study that does not exist', async () => {
     await expect(call('metrics.slice', { studyId, sliceIndex: 99, ...FULL })).rejects.toMatchObject({ code: 'not_found' });
     await expect(call('metrics.slice', { studyId: 9999, sliceIndex: 0, ...FULL })).rejects.toMatchObject({ code: 'not_found' });
