@@ -93,7 +93,11 @@ test('a reader works the queue, flags a second look, sees the done rule and expo
   await expect(page.getByTestId('queue-item')).toHaveAttribute('data-slice', second);
   await expect(page.getByTestId('queue-item')).toHaveAttribute('data-status', 'second-look');
   await page.getByTestId('overlay-heat').check();
-  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, bits');
+  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, 0–1');
+  // The map's top, a share of its coin-flip ceiling: never above 1.
+  const top = Number(await page.getByTestId('colour-bar').locator('.ticks span').first().textContent());
+  expect(top).toBeGreaterThan(0);
+  expect(top).toBeLessThanOrEqual(1);
   await page.getByTestId('queue-panel').screenshot({ path: 'docs/screenshots/queue-panel.png' });
 
   // The Export dialog offers every format of the contract, writes SEG and report, and lists what it wrote.

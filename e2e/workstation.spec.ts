@@ -109,7 +109,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await items.first().click();
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-slice', String(top));
   await page.getByTestId('overlay-heat').check();
-  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, bits');
+  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, 0–1');
   await page.screenshot({ path: 'docs/screenshots/workstation.png' });
 
   // Start from the model's mean mask, mark reviewed, and the queue moves on by keyboard.
@@ -123,7 +123,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await expect(page.getByTestId('overlay-panel')).toContainText('LIDC reader 1');
   await page.keyboard.press('h');
   await page.keyboard.press('x');
-  await expect(page.getByTestId('colour-bar')).toContainText('cross-entropy, nats');
+  await expect(page.getByTestId('colour-bar')).toContainText('% of samples contradicting the raters');
   await page.keyboard.press('g');
   await expect(page.getByTestId('sample-index')).toHaveText('sample 2 of 16');
   await page.screenshot({ path: 'docs/screenshots/samples-error-map-raters.png' });

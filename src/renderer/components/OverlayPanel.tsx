@@ -1,5 +1,6 @@
 import { tooltip } from '../actions/table';
 import { stepSample, toggleRater, type LayerName, type OverlaySettings } from '../state/overlays';
+import { crossEntropy, uncertaintyByCount } from '../../shared/metrics/uncertainty';
 import { heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
@@ -47,14 +48,14 @@ function LayerRow({ name, label, p, disabled, testId }: { name: LayerName; label
  * A map's ramp from 0 to `max` (in the map's own unit, nats), ticked in the unit the reader is shown: `perUnit`
  * nats make one of it.
  */
-function ColourBar({ max, perUnit = 1, label, note }: { max: number; perUnit?: number; label: string; note: string }) {
+function ColourBar({ max, perUnit, digits, label, note }: { max: number; perUnit: number; digits: number; label: string; note: string }) {
   const shown = max / perUnit;
   return (
     <div className="colour-bar" data-testid="colour-bar" title={note}>
       <div className="ramp" style={{ background: heatGradientCss() }} />
       <div className="ticks">
-        <span>{shown.toFixed(2)}</span>
-        <span>{(shown / 2).toFixed(2)}</span>
+        <span>{shown.toFixed(digits)}</span>
+        <span>{(shown / 2).toFixed(digits)}</span>
         <span>0</span>
       </div>
       <div className="units">{label}</div>
@@ -63,12 +64,13 @@ function ColourBar({ max, perUnit = 1, label, note }: { max: number; perUnit?: n
 }
 
 /**
- * The uncertainty map is the binary entropy of the samples' mean: in bits it runs from 0 (every sample agrees) to
- * 1 (half the samples mark the pixel, a coin flip), whatever the number of samples.
+ * Both maps are means of cross-entropies clipped at 1e-8: a sample that contradicts its target costs -ln(1e-8)
+ * = 18.42 nats, so the error map over that is the share of samples that contradict the raters, and the
+ * uncertainty map (2 m (1 - m) of it, m the share of samples marking the pixel) tops out at 9.21 nats where half
+ * the samples mark the pixel. Shown as shares, they mean the same whatever the clipping.
  */
-const NATS_PER_BIT = Math.LN2;
-/** The cross-entropy of a sample that contradicts the rater is clipped at -ln(1e-8): its ceiling. */
-const ERROR_CEILING_NATS = -Math.log(1e-8);
+const CONTRADICTION_NATS = crossEntropy(0, 1);
+const COIN_FLIP_NATS = uncertaintyByCount(2)[1];
 
 export function OverlayPanel(p: OverlayPanelProps) {
   const s = p.settings;
@@ -103,7 +105,13 @@ export function OverlayPanel(p: OverlayPanelProps) {
       </ul>
       <LayerRow name="mean" label="Model mean contour" p={p} disabled={noResult} testId="mean" />
       <LayerRow name="heat" label="Uncertainty map" p={p} disabled={noResult} testId="heat" />
-      {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} perUnit={NATS_PER_BIT} label="uncertainty, bits (1 = coin flip)" note="Entropy of the samples' mean per pixel: 0 bits where all samples agree, 1 bit where half of them mark the pixel." />}
+      {s.heat.on && p.hasResult && <ColourBar
+          max={p.heatMax}
+          perUnit={COIN_FLIP_NATS}
+          digits={2}
+          label="uncertainty, 0–1 (1 = half the samples mark the pixel)"
+          note={`The samples' disagreement per pixel: 0 where all agree, 1 where half of them mark the pixel (${COIN_FLIP_NATS.toFixed(2)} nats of cross-entropy, the ceiling).`}
+        />}
       <LayerRow name="sample" label="Model sample" p={p} disabled={noResult} testId="sample" />
       {p.hasResult && (
         <div className="sample-stepper">
@@ -121,8 +129,10 @@ export function OverlayPanel(p: OverlayPanelProps) {
       <LayerRow name="error" label="Error map (samples vs raters' majority)" p={p} disabled={noResult || !p.hasErrorMap} testId="error" />
       {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar
           max={p.errorMax}
-          label={`cross-entropy, nats (of ${ERROR_CEILING_NATS.toFixed(2)} max)`}
-          note={`Mean cross-entropy of the samples against the rater per pixel. A sample that contradicts the rater costs ${ERROR_CEILING_NATS.toFixed(2)} nats (probabilities are clipped at 1e-8), so half the samples wrong reads ${(ERROR_CEILING_NATS / 2).toFixed(2)}.`}
+          perUnit={CONTRADICTION_NATS / 100}
+          digits={0}
+          label="% of samples contradicting the raters"
+          note={`The share of the model's samples that contradict the raters' majority on each pixel (a contradicting sample costs ${CONTRADICTION_NATS.toFixed(2)} nats of cross-entropy, clipped at 1e-8).`}
         />}
     </section>
   );
