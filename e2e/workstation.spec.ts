@@ -206,6 +206,9 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
 
   // Export, then import the exported mask of Dr Beta as a volume: the voxels equal the saved mask.
   await page.getByTestId('export-study').click();
+  // A NIfTI study cannot have DICOM SEG: offered, unchecked, with the note that it would be skipped.
+  await expect(page.getByTestId('export-format-dicom-seg')).toContainText('needs a study imported from DICOM: skipped for this study');
+  await expect(page.getByTestId('export-format-dicom-seg').locator('input')).not.toBeChecked();
   await page.getByTestId('export-run').click();
   await expect(page.getByTestId('export-result')).toContainText('files written', { timeout: 60_000 });
   await page.getByTestId('export-close').click();
