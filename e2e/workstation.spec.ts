@@ -109,7 +109,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await items.first().click();
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-slice', String(top));
   await page.getByTestId('overlay-heat').check();
-  await expect(page.getByTestId('colour-bar')).toContainText('nats');
+  await expect(page.getByTestId('colour-bar')).toContainText('uncertainty, 0–1');
   await page.screenshot({ path: 'docs/screenshots/workstation.png' });
 
   // Start from the model's mean mask, mark reviewed, and the queue moves on by keyboard.
@@ -123,7 +123,7 @@ test('triage ranks the slices by uncertainty and the reader works down the queue
   await expect(page.getByTestId('overlay-panel')).toContainText('LIDC reader 1');
   await page.keyboard.press('h');
   await page.keyboard.press('x');
-  await expect(page.getByTestId('colour-bar')).toContainText('cross-entropy, nats');
+  await expect(page.getByTestId('colour-bar')).toContainText('% of samples contradicting the raters');
   await page.keyboard.press('g');
   await expect(page.getByTestId('sample-index')).toHaveText('sample 2 of 16');
   await page.screenshot({ path: 'docs/screenshots/samples-error-map-raters.png' });
@@ -206,7 +206,12 @@ test('two readers annotate a slice blinded, see their agreement, export and re-i
 
   // Export, then import the exported mask of Dr Beta as a volume: the voxels equal the saved mask.
   await page.getByTestId('export-study').click();
+  // A NIfTI study cannot have DICOM SEG: offered, unchecked, with the note that it would be skipped.
+  await expect(page.getByTestId('export-format-dicom-seg')).toContainText('needs a study imported from DICOM: skipped for this study');
+  await expect(page.getByTestId('export-format-dicom-seg').locator('input')).not.toBeChecked();
+  await page.getByTestId('export-run').click();
   await expect(page.getByTestId('export-result')).toContainText('files written', { timeout: 60_000 });
+  await page.getByTestId('export-close').click();
   const exportDir = readdirSync(`${server.dataDir}/exports`).map((d) => `${server.dataDir}/exports/${d}`)[0];
   const files = readdirSync(exportDir, { recursive: true }).map(String);
   const betaNifti = files.find((f) => /beta/i.test(f) && f.endsWith('.nii.gz'));

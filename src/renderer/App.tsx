@@ -108,7 +108,7 @@ export function App() {
             blinded={blinded}
             layout={mpr ? layout : 'axial'}
             helpOpen={help}
-            initialSlice={openAt.studyId === study.detail.id ? openAt.slice : 0}
+            initialSlice={openAt.studyId === study.detail.id ? openAt.slice : null}
             onOpenStudy={(id, slice) => {
               setOpenAt({ studyId: id, slice });
               setStudyId(id);

@@ -1,10 +1,11 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { Rater } from '../shared/api';
 import { useActionKeys, type ActionHandlers } from './actions/keys';
 import type { ScopedId } from './actions/table';
 import { AdjudicationPanel } from './components/AdjudicationPanel';
 import { AuditDialog } from './components/AuditDialog';
 import { HistoryDialog } from './components/HistoryDialog';
+import { ExportDialog } from './components/ExportDialog';
 import { OverlayPanel } from './components/OverlayPanel';
 import { QueuePanel } from './components/QueuePanel';
 import { RaterPanel } from './components/RaterPanel';
@@ -38,8 +39,8 @@ export interface WorkspaceProps {
   blinded: boolean;
   layout: 'axial' | 'mpr';
   helpOpen: boolean;
-  /** The slice to open on (a queue entry of this study picked from the all-studies queue). */
-  initialSlice: number;
+  /** The slice to open on (a queue entry of this study picked from the all-studies queue); null: the head of the study's queue, else slice 1. */
+  initialSlice: number | null;
   /** Open another study at a slice (from the all-studies queue). */
   onOpenStudy(studyId: number, slice: number): void;
 }
@@ -52,18 +53,21 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
   const { detail, volume, image } = study;
   const studyId = detail.id;
 
-  const nav = useSliceState(study, initialSlice);
+  const nav = useSliceState(study, initialSlice ?? 0);
   const { slice, goTo } = nav;
   const [editor, ed] = useAnnotationEditor({ studyId, sliceIndex: slice, raterId: rater.id, blinded }, report);
   const [toolStore, tools] = useToolStore();
   const [overlays, setOverlays] = useState<OverlaySettings>(DEFAULT_OVERLAYS);
   const reloadMasks = useCallback(() => editor.reload(), [editor]);
-  const queue = useReviewQueue({ studyId, raterId: rater.id, slice, depth: nav.depth, goTo, onOpenStudy, reloadMasks, report });
+  const queue = useReviewQueue({ studyId, raterId: rater.id, slice, depth: nav.depth, openOnQueueHead: initialSlice === null, goTo, onOpenStudy, reloadMasks, report });
   const { resultsVersion } = queue.triage;
   const result = useModelResult(studyId, slice, resultsVersion, report);
   const agreement = useAgreement({ studyId, slice, raterId: rater.id, blinded, editor: ed, resultsVersion, goTo, report });
-  const exporter = useExport(studyId, detail.name, report);
   const adjudication = useAdjudication({ studyId, slice, rater, blinded, editor, ed, size: volume.dims[0] * volume.dims[1], report });
+  // The study has a final mask (that this viewer may see) when the volumetry measures one.
+  const hasFinal = !!adjudication.volumes?.items.some((v) => v.kind === 'final');
+  const exportable = useMemo(() => ({ source: detail.source, hasFinal }), [detail.source, hasFinal]);
+  const exporter = useExport(studyId, detail.name, exportable, report);
   const [dialog, setDialog] = useState<'history' | 'audit' | null>(null);
   const shown = useOverlayLayers(result, ed, overlays, overlays.final.on ? adjudication.finalPixels : null);
   const mprOverlays = useOverlayVolumes({ studyId, raterId: rater.id, blinded, volume, enabled: layout === 'mpr', editor: ed, resultsVersion, settings: overlays, report });
@@ -129,7 +133,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
     'sample.next': () => setOverlays((o) => stepSample(o, 1, sampleCount)),
     'sample.previous': () => setOverlays((o) => stepSample(o, -1, sampleCount)),
   };
-  useActionKeys(handlers, !helpOpen);
+  useActionKeys(handlers, !helpOpen && !exporter.dialog);
 
   const flipX = nav.signs.i < 0;
   const flipY = nav.signs.j < 0;
@@ -160,8 +164,8 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
       <aside className="left">
         <QueuePanel
           items={queue.triage.queue.items}
-          reviewed={queue.reviewed}
-          total={queue.total}
+          counts={queue.counts}
+          unsettledShare={queue.unsettledShare}
           warnings={queue.triage.queue.warnings}
           currentSlice={slice}
           unreviewedOnly={queue.unreviewedOnly}
@@ -277,7 +281,7 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
             saving={ed.saving}
             onStart={(from) => void adjudication.startFrom(from)}
             onMarkFinal={() => void adjudication.markFinal()}
-            onExportFinal={() => void exporter.exportStudy(['final'])}
+            onExportFinal={() => void exporter.openDialog(['final'])}
           />
         )}
         <section className="panel records-panel">
@@ -294,11 +298,9 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
           volumes={adjudication.volumes}
           slice={agreement.sliceMetrics}
           study={agreement.studyMetrics}
-          exporting={exporter.exporting}
           onJumpDisagreement={agreement.jumpDisagreement}
           onJumpMismatch={agreement.jumpMismatch}
-          onExport={() => void exporter.exportStudy()}
-          exportedFiles={exporter.exported}
+          onExport={() => void exporter.openDialog()}
         />
       </aside>
       {dialog === 'history' && (
@@ -315,6 +317,19 @@ export function Workspace({ study, rater, blinded, layout, helpOpen, initialSlic
         />
       )}
       {dialog === 'audit' && <AuditDialog studyId={studyId} onClose={() => setDialog(null)} report={report} />}
+      {exporter.dialog && (
+        <ExportDialog
+          study={exportable}
+          outDir={exporter.dialog.outDir}
+          formats={exporter.dialog.formats}
+          exporting={exporter.exporting}
+          result={exporter.result}
+          onToggle={exporter.toggle}
+          onOutDir={exporter.setOutDir}
+          onExport={() => void exporter.run()}
+          onClose={exporter.closeDialog}
+        />
+      )}
     </div>
   );
 }

@@ -238,6 +238,10 @@ export const SliceHeaderSchema = z.object({
 });
 
 export const ExportFormatSchema = z.enum(['nifti', 'png', 'dicom-seg', 'report', 'final']);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+/** A format asked for that the study cannot have (DICOM SEG of a study not imported from DICOM), and why. */
+export const ExportSkipSchema = z.object({ format: ExportFormatSchema, reason: z.string() });
+export type ExportSkip = z.infer<typeof ExportSkipSchema>;
 
 // ---------- adjudication, history, volumetry (issue 15) ----------
 
@@ -566,8 +570,17 @@ export const api = {
     z.object({ studyId: id.nullable(), raterId: id.nullable() }).strict(),
     z.object({
       items: z.array(QueueItemSchema),
+      /** Items by their status (of the rater asked about, else across raters); they add up to `total`. */
       reviewed: z.number().int().nonnegative(),
+      secondLook: z.number().int().nonnegative(),
+      unreviewed: z.number().int().nonnegative(),
       total: z.number().int().nonnegative(),
+      /**
+       * The done rule: the sum of all items' scores, and of those on slices nobody has settled yet (no rater marked
+       * them reviewed, or someone asked for a second look), whoever the rater asked about is.
+       */
+      scoreTotal: z.number().nonnegative(),
+      scoreUnsettled: z.number().nonnegative(),
       /** What the runs behind these items warned about (resampling, spacing outside the model's range, none known). */
       warnings: z.array(z.object({ studyId: id, runId: id, message: z.string() })),
     }),
@@ -586,7 +599,17 @@ export const api = {
       hidden: z.number().int().nonnegative(),
     }),
     { method: 'POST', path: '/metrics/study' },
+  ),  /**
+   * Where to look next for agreement: the slice where the raters disagree most (lowest mean pairwise Dice), or where
+   * the model's uncertainty and the raters' disagreement differ most. `needs_more` when no slice has two raters'
+   * masks (and, for the mismatch, triage results) yet.
+   */
+  'metrics.jump': op(
+    z.object({ studyId: id, to: z.enum(['disagreement', 'mismatch']), ...viewer }).strict(),
+    z.object({ sliceIndex }),
+    { method: 'POST', path: '/metrics/jump' },
   ),
+
 
   // ---------- regions of interest (issue 12) ----------
   'roi.list': op(studyRef, z.array(RoiSchema), { method: 'POST', path: '/roi/list' }),
@@ -638,7 +661,8 @@ export const api = {
         formats: z.array(ExportFormatSchema).min(1).default(['nifti', 'png', 'report']),
       })
       .strict(),
-    z.object({ files: z.array(z.string()) }),
+    /** `dir`: the folder the files were written to; `skipped`: formats the study cannot have, each with its reason. */
+    z.object({ dir: z.string(), files: z.array(z.string()), skipped: z.array(ExportSkipSchema) }),
     { method: 'POST', path: '/export/study' },
   ),
 

@@ -8,6 +8,7 @@ export const API_ERROR_CODES = [
   'forbidden', // the caller's role may not do this (a reader marking a mask final)
   'cancelled',
   'unavailable', // e.g. no model, no provider, the store busy with another process (retryable)
+  'needs_more', // valid, but what it needs is not there yet (agreement needs two raters): shown as a hint, not a failure
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -69,5 +70,6 @@ export const httpStatusOf: Record<ApiErrorCode, number> = {
   forbidden: 403,
   cancelled: 409,
   unavailable: 503,
+  needs_more: 412,
   internal: 500,
 };

@@ -34,6 +34,7 @@ export const OP_NAMES = [
   'triage.result',
   'metrics.slice',
   'metrics.study',
+  'metrics.jump',
   // regions of interest (issue 12)
   'roi.list',
   'roi.add',

@@ -20,6 +20,19 @@ describe('caldiff command', () => {
     expect(studies).toMatchObject([{ name: 'LIDC-IDRI-0001 nodule-0', raterCount: 4, dims: [128, 128, 9] }]);
   });
 
+  it('exports a NIfTI study with dicom-seg among the formats: the rest is written, DICOM SEG skipped with a note', () => {
+    const dataDir = tempDir();
+    expect(caldiff(['import', path.join(LIDC, 'LIDC-IDRI-0001'), '--data-dir', dataDir]).status).toBe(0);
+    const out = tempDir();
+    const exported = caldiff(['export', '1', '--out', out, '--formats', 'report,dicom-seg', '--data-dir', dataDir]);
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toMatch(/^wrote 2 files under .*study1\n$/);
+    expect(exported.stderr).toMatch(/^skipped dicom-seg: DICOM SEG needs a study imported from DICOM/);
+    const json = JSON.parse(caldiff(['export', '1', '--out', out, '--formats', 'report,dicom-seg', '--json', '--data-dir', dataDir]).stdout);
+    expect(json.skipped).toEqual([{ format: 'dicom-seg', reason: expect.stringMatching(/needs a study imported from DICOM/) }]);
+    expect(readdirSync(json.dir).sort()).toEqual(['report.csv', 'report.json']);
+  });
+
   it('fails with one line and a non-zero status', () => {
     const dataDir = tempDir();
     const missing = caldiff(['import', '/nonexistent/scan.nii.gz', '--data-dir', dataDir]);

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { NewStudy, SegmentDescription } from '../store';
+import { fromPersonName } from './dicom/person-name';
 import { readDicomSeg, readDicomSeries, type DicomSeriesInfo, type DicomSeriesMeta, type ImportedSeg } from './dicom';
 
 export interface DicomStudy extends NewStudy {
@@ -37,16 +38,13 @@ export async function readDicomStudy(series: DicomSeriesInfo): Promise<DicomStud
   };
 }
 
-/** The rater name a SEG's ContentCreatorName (a DICOM person name, `Family^Given`) is imported as. */
-export const raterNameOfCreator = (personName: string) => personName.replace(/\^+/g, ' ').trim();
-
 /**
  * A SEG's segments as rater masks. The rater is the SEG's content creator; a SEG with several segments (possibly
  * overlapping) gives one rater per segment, so that no segment overwrites another.
  */
 export function readSegMasks(file: string, candidates: DicomSeriesMeta[]): SegMasks[] {
   const seg: ImportedSeg = readDicomSeg(file, candidates);
-  const creator = raterNameOfCreator(seg.contentCreatorName) || seg.contentLabel || path.basename(file);
+  const creator = fromPersonName(seg.contentCreatorName) || seg.contentLabel || path.basename(file);
   return seg.segments.map((s) => ({
     seriesInstanceUID: seg.seriesInstanceUID,
     raterName: seg.segments.length > 1 ? `${creator} (${s.label || `segment ${s.number}`})` : creator,

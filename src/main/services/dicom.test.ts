@@ -5,6 +5,7 @@ import { buildWorker } from '../engine/fixtures';
 import { packMask, unpackMask } from '../../shared/masks';
 import { createApp } from '../app';
 import { dcmjsRead } from '../testing/dcmjs';
+import { expectValidDicom } from '../testing/dciodvfy';
 import { SHARED_DATA, tempDir } from '../testing/paths';
 
 const DICOM = path.join(SHARED_DATA, 'dicom');
@@ -18,6 +19,12 @@ async function raterMasks(api: ReturnType<ReturnType<typeof createApp>['client']
   }
   return out;
 }
+
+/**
+ * dciodvfy warnings about what we wrote. Two come from the source and are copied as they are: the series' patient
+ * name, and the SNOMED-RT ("SRT") codes of a segment the source SEG described (SRT codes have no mechanical SCT map).
+ */
+const ourWarnings = (warnings: string[]) => warnings.filter((w) => !/\(0x0010,0x0010\) PN Patient's Name|CodingSchemeDesignator is deprecated .*<SRT>/.test(w));
 
 beforeAll(async () => {
   process.env.CALDIFF_SAMPLING_WORKER = await buildWorker();
@@ -40,6 +47,7 @@ describe('DICOM through import and export', () => {
     const raterSeg = files.find((f) => !/consensus/.test(path.basename(f)))!;
     const consensusSegs = files.filter((f) => /consensus/.test(f));
     expect(consensusSegs).toHaveLength(2);
+    for (const f of files) expect(ourWarnings(expectValidDicom(f)), f).toEqual([]);
     // The exported segments describe what the source SEG described (the liver), not a generic lesion.
     const described = (file: string) => {
       const [segment] = [dcmjsRead(file).SegmentSequence].flat();
@@ -94,6 +102,12 @@ describe('DICOM through import and export', () => {
     for (let j = 200; j < 260; j++) mask.fill(1, j * 512 + 180, j * 512 + 250);
     await api['annotations.save']({ studyId: study.id, sliceIndex: queue.items[0].sliceIndex, raterId: rater.id, mask: packMask(mask), source: 'manual', baseRevision: 0 });
     const { files } = await api['export.study']({ studyId: study.id, outDir: tempDir(), formats: ['dicom-seg'] });
+    // Every SEG kind (reader, both consensus, the model's fractional one) passes dciodvfy with no error.
+    expect(files.filter((f) => /consensus/.test(f))).toHaveLength(2);
+    for (const f of files) expect(ourWarnings(expectValidDicom(f)), f).toEqual([]);
+    const creator = (name: string) => dcmjsRead(files.find((f) => path.basename(f) === name)!).ContentCreatorName;
+    expect(creator('Dr._Dicom.seg.dcm')).toEqual([{ Alphabetic: 'Dicom^^^Dr.' }]);
+    expect(creator('consensus-staple.seg.dcm')).toEqual([{ Alphabetic: 'consensus^CalDiff' }]);
     expect(files.map((f) => path.basename(f)).sort()).toEqual(
       expect.arrayContaining(['Dr._Dicom.seg.dcm', expect.stringMatching(/^model-.*\.seg\.dcm$/)]),
     );

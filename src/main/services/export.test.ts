@@ -21,10 +21,16 @@ describe('export', () => {
     mine.fill(1, 64 * 128 + 30, 64 * 128 + 90);
     await api['annotations.save']({ studyId, sliceIndex: 4, raterId: me.id, mask: packMask(mine), source: 'manual', baseRevision: 0 });
     await api['review.set']({ studyId, sliceIndex: 4, raterId: me.id, status: 'reviewed' });
+    // A second look asked for on a slice the rater did not draw on, and by a rater who drew nothing at all.
+    await api['review.set']({ studyId, sliceIndex: 6, raterId: me.id, status: 'second-look' });
+    const looker = await api['raters.create']({ name: 'Dr. Look' });
+    await api['review.set']({ studyId, sliceIndex: 2, raterId: looker.id, status: 'second-look' });
 
     const out = tempDir();
-    const { files } = await api['export.study']({ studyId, outDir: out, formats: ['nifti', 'png', 'report'] });
+    const { files, dir, skipped } = await api['export.study']({ studyId, outDir: out, formats: ['nifti', 'png', 'report'] });
     const folder = path.join(out, `LIDC-IDRI-0001_nodule-0-study${studyId}`);
+    expect(dir).toBe(folder);
+    expect(skipped).toEqual([]);
     expect(files).toContain(path.join(folder, 'nifti', 'Dr._Export.nii.gz'));
     expect(files).toContain(path.join(folder, 'nifti', 'consensus-staple.nii.gz'));
     expect(existsSync(`${folder}.partial-${process.pid}`)).toBe(false);
@@ -59,17 +65,36 @@ describe('export', () => {
     expect(report.slices[4].review['Dr. Export']).toBe('reviewed');
     expect(report.slices[3].review['Dr. Export']).toBe('not annotated');
     expect(report.slices[4].review['LIDC reader 1']).toBe('unreviewed');
-    expect(readFileSync(path.join(folder, 'report.csv'), 'utf8').split('\n')[0]).toMatch(/^slice,rank,score,/);
+    expect(report.slices[6].review['Dr. Export']).toBe('second look');
+    expect(report.slices[2].review['Dr. Look']).toBe('second look');
+    expect(report.slices[3].review['Dr. Look']).toBe('not annotated');
+    const csv = readFileSync(path.join(folder, 'report.csv'), 'utf8').split('\n');
+    expect(csv[0]).toMatch(/^slice,rank,score,/);
+    const lookColumn = csv[0].split(',').indexOf('review:Dr. Look');
+    expect(lookColumn).toBeGreaterThan(0);
+    expect(csv[1 + 2].split(',')[lookColumn]).toBe('second look');
     app.close();
     fresh.close();
   });
 
-  it('refuses DICOM SEG export for a study that did not come from DICOM, leaving nothing behind', async () => {
+  it('skips DICOM SEG for a study that did not come from DICOM, with a note, and writes the other formats', async () => {
     const app = createApp({ dataDir: tempDir() });
     const api = app.client();
     const { studies } = await api['studies.import']({ paths: [NODULE] });
     const out = tempDir();
-    await expect(api['export.study']({ studyId: studies[0].id, outDir: out, formats: ['dicom-seg'] })).rejects.toThrow(/needs a study imported from DICOM/);
+    const res = await api['export.study']({ studyId: studies[0].id, outDir: out, formats: ['report', 'dicom-seg'] });
+    expect(res.skipped).toEqual([{ format: 'dicom-seg', reason: expect.stringMatching(/needs a study imported from DICOM/) }]);
+    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['report.csv', 'report.json']);
+    expect(readdirSync(res.dir).sort()).toEqual(['report.csv', 'report.json']);
+    app.close();
+  });
+
+  it('refuses an export of nothing but formats the study cannot have, leaving nothing behind', async () => {
+    const app = createApp({ dataDir: tempDir() });
+    const api = app.client();
+    const { studies } = await api['studies.import']({ paths: [NODULE] });
+    const out = tempDir();
+    await expect(api['export.study']({ studyId: studies[0].id, outDir: out, formats: ['dicom-seg'] })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/needs a study imported from DICOM/) });
     expect(readdirSync(out)).toEqual([]);
     app.close();
   });

@@ -5,14 +5,14 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ExportFormat, ExportSkip, ReviewStatus, Volumetry } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength, type VoxelArray } from '../../shared/volume';
 import type { AppContext } from '../context';
 import { encodeNifti, type NiftiSourceMeta } from '../io/nifti';
 import { encodePngGray } from '../io/png';
-import type { Volumetry } from '../../shared/api';
-import { currentRun, getSliceResult, getStudy, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
+import { currentRun, getSliceResult, getStudy, listRaters, listRois, reviewStatuses, sliceScores, type StudyRecord } from '../store';
 import { majorityVote, noduleSize, staple } from '../../shared/metrics';
 import { csvCell, safeName } from '../../shared/text';
 import { FULL_VIEW, readersOnly, visibleFinals, visibleStudyMasks, type Viewer } from './blinding';
@@ -21,7 +21,8 @@ import { studyAgreement } from './metrics';
 import { knownSpacing } from './rois';
 import type { HandlerGroup } from './registry';
 
-export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report' | 'final';
+/** How the report writes a review status (the store's 'second-look' is "second look" to a reader). */
+const REVIEW_WORDS: Record<ReviewStatus, string> = { unreviewed: 'unreviewed', reviewed: 'reviewed', 'second-look': 'second look' };
 
 /**
  * The readers' masks and their consensus of a study as whole volumes (slices a reader never annotated stay empty),
@@ -129,7 +130,20 @@ export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVol
   const scores = run ? sliceScores(app.db, [run.id]).sort((a, b) => b.score - a.score) : [];
   const rank = new Map(scores.map((s, i) => [s.sliceIndex, i + 1]));
   const score = new Map(scores.map((s) => [s.sliceIndex, s]));
+  // Everyone with a mask in the study, and everyone who set a review status there without drawing (a second-look flag).
   const reviews = new Map(raters.map((r) => [r.name, new Map(reviewStatuses(app.db, study.id, r.raterId!).map((x) => [x.sliceIndex, x.status]))]));
+  for (const r of listRaters(app.db)) {
+    if (reviews.has(r.name)) continue;
+    const statuses = reviewStatuses(app.db, study.id, r.id).filter((x) => x.status !== 'unreviewed');
+    if (statuses.length) reviews.set(r.name, new Map(statuses.map((x) => [x.sliceIndex, x.status])));
+  }
+  const annotatedBy = new Map(raters.map((r) => [r.name, annotated.get(r.raterId!)]));
+  // A status the reader set says more than "not annotated": a second look is asked for whether or not they drew.
+  const reviewOf = (name: string, k: number) => {
+    const status = reviews.get(name)?.get(k);
+    if (status && status !== 'unreviewed') return REVIEW_WORDS[status];
+    return annotatedBy.get(name)?.has(k) ? REVIEW_WORDS.unreviewed : 'not annotated';
+  };
   const agreement = studyAgreement(app.db, study.id);
   const perSlice = new Map(agreement.slices.map((s) => [s.sliceIndex, s]));
   const slices = Array.from({ length: study.dims[2] }, (_, k) => {
@@ -144,7 +158,7 @@ export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVol
       lesionUncertainty: s?.lesionUncertainty ?? null,
       meanPairwiseDice: m?.meanPairwiseDice ?? null,
       model: m?.model ?? null,
-      review: Object.fromEntries(raters.map((r) => [r.name, annotated.get(r.raterId!)?.has(k) ? (reviews.get(r.name)?.get(k) ?? 'unreviewed') : 'not annotated'])),
+      review: Object.fromEntries([...reviews.keys()].map((name) => [name, reviewOf(name, k)])),
     };
   });
   return {
@@ -165,7 +179,7 @@ export function studyReport(app: AppContext, study: StudyRecord, raters: MaskVol
 }
 
 function reportCsv(report: ReturnType<typeof studyReport>): string {
-  const raterNames = report.raters.map((r) => r.raterName);
+  const raterNames = Object.keys(report.slices[0]?.review ?? {});
   const metricKeys = ['sncc', 'dmax', 'sc', 'da', 'ci', 'ged'] as const;
   const header = ['slice', 'rank', 'score', 'total_uncertainty', 'lesion_uncertainty', 'mean_pairwise_dice', ...metricKeys, ...raterNames.map((r) => `review:${r}`)];
   const rows = report.slices.map((s) => [
@@ -188,12 +202,27 @@ function volumetryCsv(items: Volumetry[]): string {
   return [header, ...rows].map((r) => r.map((v) => csvCell(v, 6)).join(',')).join('\n') + '\n';
 }
 
+/** Why the study cannot have a format at all (null: it can), so that one format never fails the others. */
+function cannotExport(app: AppContext, study: StudyRecord, format: ExportFormat): string | null {
+  if (format === 'dicom-seg' && !(study.sourceMeta as { dicom?: unknown }).dicom)
+    return `DICOM SEG needs a study imported from DICOM; "${study.name}" came from ${study.source}`;
+  if (format === 'final' && !finalMaskVolume(app, study).volume) return `"${study.name}" has no final mask yet: an adjudicator marks slices final first`;
+  return null;
+}
+
 /**
+ * Formats the study cannot have are skipped (listed with their reason); asking only for those is an error.
  * Writes into a fresh folder beside the target and renames it into place at the end, so a failed export never
  * leaves a half-written folder that looks complete.
  */
-export function exportStudy(app: AppContext, studyId: number, outDir: string, formats: ExportFormat[]): string[] {
+export function exportStudy(app: AppContext, studyId: number, outDir: string, asked: ExportFormat[]): { dir: string; files: string[]; skipped: ExportSkip[] } {
   const study = getStudy(app.db, studyId);
+  const skipped = asked.flatMap((format) => {
+    const reason = cannotExport(app, study, format);
+    return reason ? [{ format, reason }] : [];
+  });
+  const formats = asked.filter((f) => !skipped.some((s) => s.format === f));
+  if (formats.length === 0) throw new ApiError('bad_input', skipped.map((s) => s.reason).join('; '), { skipped });
   const target = path.resolve(outDir, `${safeName(study.name)}-study${study.id}`);
   const staging = `${target}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -232,8 +261,7 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
     const final = finalMaskVolume(app, study).volume;
     const isDicom = study.source === 'dicom';
     if (formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, raters, consensus, final, path.join(staging, 'dicom-seg')));
-    if (formats.includes('final')) {
-      if (!final) throw new ApiError('bad_input', `study "${study.name}" has no final mask yet: an adjudicator marks slices final first`);
+    if (formats.includes('final') && final) {
       mkdirSync(path.join(staging, 'final'));
       const file = path.join(staging, 'final', 'final.nii.gz');
       writeNifti(file, study, final.mask, 'uint8', `final (adjudicated by ${final.adjudicators.join(', ')})`);
@@ -251,7 +279,7 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
     }
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
-    return written.map((f) => path.join(target, path.relative(staging, f)));
+    return { dir: target, files: written.map((f) => path.join(target, path.relative(staging, f))), skipped };
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     throw e instanceof ApiError ? e : new ApiError('bad_input', `export to ${outDir} failed: ${(e as Error).message}`);
@@ -260,5 +288,5 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, fo
 
 export const exportHandlers: HandlerGroup<'export.study' | 'metrics.volumes'> = {
   'metrics.volumes': ({ studyId, ...viewer }, app) => studyVolumetry(app, getStudy(app.db, studyId), viewer),
-  'export.study': ({ studyId, outDir, formats }, app) => ({ files: exportStudy(app, studyId, outDir, formats) }),
+  'export.study': ({ studyId, outDir, formats }, app) => exportStudy(app, studyId, outDir, formats),
 };

@@ -89,7 +89,7 @@ describe('metrics.slice', () => {
     expect(none.model).toBeNull();
   });
 
-  it('on a volume nobody has marked: no raters, then one rater with an empty mask and an undefined STAPLE sensitivity', async () => {
+  it('on a volume nobody has marked: no raters, then one rater, whose STAPLE rates against their own mask are not given', async () => {
     const db = app.context.db;
     const [ctId] = (await importPaths(db, [path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz')], 'test')).studyIds;
     const pixels = 122 * 101;
@@ -103,9 +103,37 @@ describe('metrics.slice', () => {
     expect(one.raters.map((r) => r.raterName)).toEqual(['Dr Empty']);
     expect(one.pairwiseDice).toEqual([[null]]);
     expect(one.meanPairwiseDice).toBeNull();
-    // STAPLE cannot estimate a sensitivity when nobody marks anything: reported as null, not a made-up number.
-    expect(one.staple).toEqual([{ raterId: reader.id, sensitivity: null, specificity: expect.any(Number) }]);
+    // One rater against a consensus that is their own mask: no rates at all, rather than a sensitivity "against itself".
+    expect(one.staple).toEqual([]);
     expect(unpackMask(one.consensusMajority, pixels).some((v) => v !== 0)).toBe(false);
+    const marked = new Uint8Array(pixels).fill(1, 40 * 122, 42 * 122);
+    saveMask(db, { studyId: ctId, sliceIndex: 50, raterId: reader.id, mask: marked, source: 'manual', baseRevision: 1 }, reader.name);
+    const drawn = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50, ...FULL });
+    expect(drawn.staple).toEqual([]);
+    expect(drawn.consensusStaple).toEqual(packMask(marked));
+    const second = ensureRater(db, 'Dr Second');
+    saveMask(db, { studyId: ctId, sliceIndex: 50, raterId: second.id, mask: marked, source: 'manual', baseRevision: null }, second.name);
+    const two = await call<SliceAgreement>('metrics.slice', { studyId: ctId, sliceIndex: 50, ...FULL });
+    expect(two.staple.map((r) => r.raterId).sort()).toEqual([reader.id, second.id].sort());
+  });
+
+  it('jumps to the slice of most rater disagreement, and with one rater says it needs two (needs_more)', async () => {
+    const agreement = await call<{ slices: { sliceIndex: number; meanPairwiseDice: number | null }[] }>('metrics.study', { studyId, ...FULL });
+    const rated = agreement.slices.filter((s) => s.meanPairwiseDice !== null);
+    expect(rated.length).toBeGreaterThan(1);
+    const lowest = rated.reduce((a, b) => (b.meanPairwiseDice! < a.meanPairwiseDice! ? b : a));
+    expect(await call('metrics.jump', { studyId, to: 'disagreement', ...FULL })).toEqual({ sliceIndex: lowest.sliceIndex });
+
+    // A store of its own, so that no other test's masks or runs count here.
+    const alone = createApp({ dataDir: tempDir() });
+    const db = alone.context.db;
+    const [ctId] = (await importPaths(db, [path.join(SHARED_DATA, 'volumes', 'chest-abdomen-ct.nii.gz')], 'test')).studyIds;
+    const only = ensureRater(db, 'Dr Alone');
+    saveMask(db, { studyId: ctId, sliceIndex: 10, raterId: only.id, mask: new Uint8Array(122 * 101).fill(1, 0, 500), source: 'manual', baseRevision: null }, only.name);
+    const jump = (to: string) => alone.call('metrics.jump', { studyId: ctId, to, ...FULL }, { transport: 'cli' });
+    await expect(jump('disagreement')).rejects.toMatchObject({ code: 'needs_more', message: expect.stringMatching(/two raters/) });
+    await expect(jump('mismatch')).rejects.toMatchObject({ code: 'needs_more', message: expect.stringMatching(/triage results/) });
+    alone.close();
   });
 
   it('refuses a slice the study does not have and a study that does not exist', async () => {

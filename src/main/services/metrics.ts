@@ -5,7 +5,8 @@
  * A rater counts on a slice when they have a mask there (an imported empty mask counts; a slice they never
  * opened does not). Over a study, the Dice of two raters pools every slice both have masks on.
  */
-import type { Response } from '../../shared/api';
+import type { Request, Response } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
 import { packMask, unpackMask } from '../../shared/masks';
 import { calibrationMetrics, type CalibrationMetrics } from '../../shared/metrics/calibration';
 import { majorityVote, staple } from '../../shared/metrics/consensus';
@@ -39,7 +40,8 @@ export function sliceAgreement(db: Db, studyId: number, sliceIndex: number, view
 
   const pairwise = pairwiseDice(masks);
   const consensus = masks.length ? staple(masks) : null;
-  const rates = consensus ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j], specificity: consensus.specificity[j] })) : [];
+  // One rater's sensitivity against a consensus that is their own mask says nothing: rates need two raters.
+  const rates = consensus && masks.length > 1 ? stored.map((m, j) => ({ raterId: m.raterId, sensitivity: consensus.sensitivity[j], specificity: consensus.specificity[j] })) : [];
   const samples = modelSamples(db, currentRun(db, studyId)?.id, sliceIndex);
   return {
     raters: stored.map(({ raterId, raterName }) => ({ raterId, raterName })),
@@ -112,7 +114,24 @@ export function studyAgreement(db: Db, studyId: number, viewer: Viewer = FULL_VI
   return { slices, pairwiseDice: pairwise, raters: raterList, hidden };
 }
 
-export const metricsHandlers: HandlerGroup<'metrics.slice' | 'metrics.study'> = {
+/** The slice the D key (disagreement) or the mismatch button goes to; see `metrics.jump`. */
+export function jumpTarget(db: Db, studyId: number, to: Request<'metrics.jump'>['to'], viewer: Viewer = FULL_VIEW): { sliceIndex: number } {
+  const { slices } = studyAgreement(db, studyId, viewer);
+  const rated = slices.filter((s) => s.meanPairwiseDice !== null);
+  if (to === 'disagreement') {
+    if (!rated.length) throw new ApiError('needs_more', 'Rater disagreement needs masks from two raters on the same slice; no slice has them yet.');
+    return { sliceIndex: rated.reduce((a, b) => (b.meanPairwiseDice! < a.meanPairwiseDice! ? b : a)).sliceIndex };
+  }
+  const both = rated.filter((s) => s.uncertainty !== null);
+  if (!both.length) throw new ApiError('needs_more', 'Model vs raters mismatch needs triage results and masks from two raters on the same slices.');
+  // Uncertainty scaled to the study's largest, against disagreement (1 - Dice): where the two tell different stories.
+  const maxU = Math.max(1e-12, ...both.map((s) => s.uncertainty!));
+  const gap = (s: (typeof both)[number]) => Math.abs(s.uncertainty! / maxU - (1 - s.meanPairwiseDice!));
+  return { sliceIndex: both.reduce((a, b) => (gap(b) > gap(a) ? b : a)).sliceIndex };
+}
+
+export const metricsHandlers: HandlerGroup<'metrics.slice' | 'metrics.study' | 'metrics.jump'> = {
   'metrics.slice': ({ studyId, sliceIndex, ...viewer }, app) => sliceAgreement(app.db, studyId, sliceIndex, viewer),
   'metrics.study': ({ studyId, ...viewer }, app) => studyAgreement(app.db, studyId, viewer),
+  'metrics.jump': ({ studyId, to, ...viewer }, app) => jumpTarget(app.db, studyId, to, viewer),
 };

@@ -11,7 +11,7 @@ import type { ArchiveStudy, Request } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import { scanDicomFolder } from '../io/dicom';
-import { raterNameOfCreator } from '../io/dicom-sources';
+import { fromPersonName } from '../io/dicom/person-name';
 import { openSecret } from '../pacs/secrets';
 import { retrieveInstance, searchInstances, searchSeries, searchStudies, storeInstance, text, texts, type Endpoint } from '../pacs/dicomweb';
 import {
@@ -131,7 +131,7 @@ function startRetrieve(app: AppContext, req: RetrieveRequest, call: CallContext)
       const outcome = await importPaths(app.db, [staging], actor, {
         segSlices: (seg, studyId) => {
           // A model's, a consensus or the final SEG is a result, not a reader: retrieval brings readers only.
-          if (seg.algorithmType === 'AUTOMATIC' || seg.raterName === CONSENSUS_CREATOR || seg.raterName === raterNameOfCreator(FINAL_CREATOR)) return [];
+          if (seg.algorithmType === 'AUTOMATIC' || seg.raterName === CONSENSUS_CREATOR || seg.raterName === fromPersonName(FINAL_CREATOR)) return [];
           if (!req.blinded || !viewer || seg.raterName.toLowerCase() === viewerName) return seg.slices;
           const kept = seg.slices.filter((s) => reviewStatus(app.db, studyId, s.k, viewer.id) === 'reviewed');
           heldBack += seg.slices.length - kept.length;

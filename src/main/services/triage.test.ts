@@ -80,6 +80,14 @@ describe('triage', () => {
     const mine = await api['triage.queue']({ studyId: null, raterId: rater.id });
     expect(mine.reviewed).toBe(1);
     expect(mine.items[0]).toMatchObject({ sliceIndex: top.sliceIndex, status: 'reviewed', studyName: study.name });
+    // A second look is its own state; the done rule counts the score of every slice nobody has settled.
+    await api['review.set']({ studyId: study.id, sliceIndex: queue.items[1].sliceIndex, raterId: rater.id, status: 'second-look' });
+    const flagged = await api['triage.queue']({ studyId: study.id, raterId: rater.id });
+    expect(flagged).toMatchObject({ reviewed: 1, secondLook: 1, unreviewed: 7, total: 9 });
+    const sum = queue.items.reduce((a, i) => a + i.score, 0);
+    expect(flagged.scoreTotal).toBeCloseTo(sum, 6);
+    expect(flagged.scoreUnsettled).toBeCloseTo(sum - top.score, 6);
+    expect(queue.scoreUnsettled).toBeCloseTo(sum, 6);
 
     const models = await api['models.list']({});
     expect(models.provider).toMatchObject({ active: 'cpu', forcedCpu: true });

@@ -342,12 +342,17 @@ export function triageQueue(db: Db, studyId: number | null, raterId: number | nu
   const studies = studyId === null ? listStudies(db) : [getStudy(db, studyId)];
   const items: QueueItem[] = [];
   const warnings: { studyId: number; runId: number; message: string }[] = [];
+  let scoreTotal = 0;
+  let scoreUnsettled = 0;
   for (const study of studies) {
     const run = currentRun(db, study.id);
     if (!run) continue;
     for (const message of run.warnings) warnings.push({ studyId: study.id, runId: run.id, message });
-    const status = raterId === null ? statusesAcrossRaters(db, study.id) : statusesOfRater(db, study.id, raterId);
-    for (const s of sliceScores(db, [run.id]))
+    const acrossRaters = statusesAcrossRaters(db, study.id);
+    const status = raterId === null ? acrossRaters : statusesOfRater(db, study.id, raterId);
+    for (const s of sliceScores(db, [run.id])) {
+      scoreTotal += s.score;
+      if (acrossRaters.get(s.sliceIndex) !== 'reviewed') scoreUnsettled += s.score;
       items.push({
         studyId: study.id,
         studyName: study.name,
@@ -360,9 +365,11 @@ export function triageQueue(db: Db, studyId: number | null, raterId: number | nu
         runId: run.id,
         roiId: s.roiId,
       });
+    }
   }
   items.sort((a, b) => b.score - a.score || b.totalUncertainty - a.totalUncertainty || a.studyId - b.studyId || a.sliceIndex - b.sliceIndex);
-  return { items, reviewed: items.filter((i) => i.status !== 'unreviewed').length, total: items.length, warnings };
+  const count = (status: ReviewStatus) => items.filter((i) => i.status === status).length;
+  return { items, reviewed: count('reviewed'), secondLook: count('second-look'), unreviewed: count('unreviewed'), total: items.length, scoreTotal, scoreUnsettled, warnings };
 }
 
 // ---------- models ----------

@@ -1,6 +1,7 @@
 import { tooltip } from '../actions/table';
 import { stepSample, toggleRater, type LayerName, type OverlaySettings } from '../state/overlays';
 import { BAND_LEVELS } from '../../shared/editing/model';
+import { crossEntropy, uncertaintyByCount } from '../../shared/metrics/uncertainty';
 import { BAND_COLOURS, heatGradientCss, OWN_COLOUR, rgbCss, type Rgb } from '../overlays/paint';
 
 export interface RaterLegend {
@@ -45,19 +46,33 @@ function LayerRow({ name, label, p, disabled, testId }: { name: LayerName; label
   );
 }
 
-function ColourBar({ max, label }: { max: number; label: string }) {
+/**
+ * A map's ramp from 0 to `max` (in the map's own unit, nats), ticked in the unit the reader is shown: `perUnit`
+ * nats make one of it.
+ */
+function ColourBar({ max, perUnit, digits, label, note }: { max: number; perUnit: number; digits: number; label: string; note: string }) {
+  const shown = max / perUnit;
   return (
-    <div className="colour-bar" data-testid="colour-bar">
+    <div className="colour-bar" data-testid="colour-bar" title={note}>
       <div className="ramp" style={{ background: heatGradientCss() }} />
       <div className="ticks">
-        <span>{max.toFixed(2)}</span>
-        <span>{(max / 2).toFixed(2)}</span>
+        <span>{shown.toFixed(digits)}</span>
+        <span>{(shown / 2).toFixed(digits)}</span>
         <span>0</span>
       </div>
       <div className="units">{label}</div>
     </div>
   );
 }
+
+/**
+ * Both maps are means of cross-entropies clipped at 1e-8: a sample that contradicts its target costs -ln(1e-8)
+ * = 18.42 nats, so the error map over that is the share of samples that contradict the raters, and the
+ * uncertainty map (2 m (1 - m) of it, m the share of samples marking the pixel) tops out at 9.21 nats where half
+ * the samples mark the pixel. Shown as shares, they mean the same whatever the clipping.
+ */
+const CONTRADICTION_NATS = crossEntropy(0, 1);
+const COIN_FLIP_NATS = uncertaintyByCount(2)[1];
 
 export function OverlayPanel(p: OverlayPanelProps) {
   const s = p.settings;
@@ -93,7 +108,13 @@ export function OverlayPanel(p: OverlayPanelProps) {
       </ul>
       <LayerRow name="mean" label="Model mean contour" p={p} disabled={noResult} testId="mean" />
       <LayerRow name="heat" label="Uncertainty map" p={p} disabled={noResult} testId="heat" />
-      {s.heat.on && p.hasResult && <ColourBar max={p.heatMax} label="uncertainty, nats" />}
+      {s.heat.on && p.hasResult && <ColourBar
+          max={p.heatMax}
+          perUnit={COIN_FLIP_NATS}
+          digits={2}
+          label="uncertainty, 0–1 (1 = half the samples mark the pixel)"
+          note={`The samples' disagreement per pixel: 0 where all agree, 1 where half of them mark the pixel (${COIN_FLIP_NATS.toFixed(2)} nats of cross-entropy, the ceiling).`}
+        />}
       <LayerRow name="bands" label="Uncertainty bands" p={p} disabled={noResult} testId="bands" />
       {s.bands.on && p.hasResult && (
         <ul className="legend" data-testid="bands-legend">
@@ -119,7 +140,13 @@ export function OverlayPanel(p: OverlayPanelProps) {
         </div>
       )}
       <LayerRow name="error" label="Error map (samples vs raters' majority)" p={p} disabled={noResult || !p.hasErrorMap} testId="error" />
-      {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar max={p.errorMax} label="cross-entropy, nats" />}
+      {s.error.on && p.hasResult && p.hasErrorMap && <ColourBar
+          max={p.errorMax}
+          perUnit={CONTRADICTION_NATS / 100}
+          digits={0}
+          label="% of samples contradicting the raters"
+          note={`The share of the model's samples that contradict the raters' majority on each pixel (a contradicting sample costs ${CONTRADICTION_NATS.toFixed(2)} nats of cross-entropy, clipped at 1e-8).`}
+        />}
     </section>
   );
 }

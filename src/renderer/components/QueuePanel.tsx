@@ -1,15 +1,17 @@
 import { tooltip } from '../actions/table';
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { Job, QueueItem } from '../../shared/api';
 import type { Window } from '../../shared/volume';
 import type { DisplayVolume } from '../views/vtkImage';
+import { scorePercentiles, stillToReview } from '../state/queue-order';
 import { EngineStatus, type Engine } from './EngineStatus';
 import { Thumbnail } from './Thumbnail';
 
 export interface QueuePanelProps {
   items: QueueItem[];
-  reviewed: number;
-  total: number;
+  counts: { reviewed: number; secondLook: number; unreviewed: number; total: number };
+  /** Share of the study's summed uncertainty on slices nobody has settled; null before triage. */
+  unsettledShare: number | null;
   /** Warnings of the runs behind the items, shown above the list. */
   warnings: string[];
   currentSlice: number;
@@ -61,10 +63,20 @@ export function TriageProgress({ job, onCancel }: { job: Job; onCancel(): void }
   );
 }
 
+const ordinal = (n: number) => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `${n}${suffix}`;
+};
+
 /** Slices ranked by the model's uncertainty score, most uncertain first: the order a reader should work in. */
 export function QueuePanel(p: QueuePanelProps) {
   const maxScore = Math.max(1e-12, ...p.items.map((i) => i.score));
-  const shown = p.unreviewedOnly ? p.items.filter((i) => i.status === 'unreviewed') : p.items;
+  const shown = p.unreviewedOnly ? p.items.filter((i) => stillToReview(i.status)) : p.items;
+  const percentile = useMemo(() => scorePercentiles(p.items), [p.items]);
+  // Each item keeps its place in the whole queue when a filter hides others.
+  const position = useMemo(() => new Map(p.items.map((item, k) => [item, k + 1])), [p.items]);
+  const c = p.counts;
   const running = p.job && (p.job.state === 'running' || p.job.state === 'queued');
   const listRef = useRef<HTMLOListElement>(null);
   useEffect(() => {
@@ -76,9 +88,23 @@ export function QueuePanel(p: QueuePanelProps) {
       <div className="panel-head">
         <h2>Review queue</h2>
         <span className="queue-count" data-testid="queue-count">
-          {p.reviewed} of {p.total} reviewed
+          {c.reviewed} of {c.total} reviewed
         </span>
       </div>
+      <div className="queue-counts">
+        <span className="status-second-look" data-testid="queue-second-look">{c.secondLook} second look</span>
+        {' · '}
+        <span data-testid="queue-unreviewed">{c.unreviewed} unreviewed</span>
+      </div>
+      {p.unsettledShare !== null && (
+        <p
+          className="small done-rule"
+          data-testid="done-rule"
+          title="The summed uncertainty scores of the slices no rater has marked reviewed (or someone asked a second look at), as a share of the whole queue's. Near 0% the model has little doubt left where nobody looked."
+        >
+          <b>{Math.round(p.unsettledShare * 100)}%</b> of the uncertainty is in unreviewed slices
+        </p>
+      )}
       <div className="queue-actions">
         <button type="button" onClick={p.onTriage} disabled={!!running} data-testid="triage-start" title={tooltip('triage.start')}>
           Run triage
@@ -101,7 +127,7 @@ export function QueuePanel(p: QueuePanelProps) {
       )}
       {p.items.length === 0 && !running && <p className="muted">No scores yet: run triage to rank this study's slices by model uncertainty.</p>}
       <ol ref={listRef} className="queue-list" data-testid="queue-list">
-        {shown.map((item, rank) => (
+        {shown.map((item) => (
           <li key={`${item.studyId}:${item.sliceIndex}`} className={item.studyId === p.studyId && item.sliceIndex === p.currentSlice ? 'current' : ''}>
             <button
               type="button"
@@ -118,14 +144,20 @@ export function QueuePanel(p: QueuePanelProps) {
               )}
               <span className="queue-info">
                 <span className="queue-title">
-                  #{rank + 1} · {p.allStudies ? `${item.studyName}, ` : ''}
+                  #{position.get(item)} · {p.allStudies ? `${item.studyName}, ` : ''}
                   {item.roiId !== null && <span data-testid="queue-roi">ROI {item.roiId}, </span>}slice {item.sliceIndex + 1}
                 </span>
                 <span className="score-bar">
                   <span style={{ width: `${((item.score / maxScore) * 100).toFixed(1)}%` }} />
                 </span>
                 <span className="small">
-                  score {item.score.toFixed(3)} · <span className={`status status-${item.status}`}>{STATUS_LABEL[item.status]}</span>
+                  <span
+                    data-testid="queue-percentile"
+                    title={`More uncertain than ${percentile.get(item)}% of the queue's slices. Raw score ${item.score.toFixed(3)}: the model's uncertainty summed over the pixels at the lesion, in nats.`}
+                  >
+                    {ordinal(percentile.get(item) ?? 0)} percentile
+                  </span>{' '}
+                  · <span className={`status status-${item.status}`}>{STATUS_LABEL[item.status]}</span>
                 </span>
               </span>
             </button>

@@ -80,11 +80,9 @@ function DiceMatrix({ names, matrix, testId }: { names: string[]; matrix: (numbe
 export interface RaterPanelProps {
   slice: SliceMetrics | null;
   study: StudyMetrics | null;
-  exporting: boolean;
   onJumpDisagreement(): void;
   onJumpMismatch(): void;
   onExport(): void;
-  exportedFiles: string[] | null;
   volumes: Response<'metrics.volumes'> | null;
 }
 
@@ -156,22 +154,9 @@ export function RaterPanel(p: RaterPanelProps) {
       <h3>Measurements</h3>
       {p.volumes ? <VolumetryTable volumes={p.volumes} /> : <p className="muted small">Measuring…</p>}
       <h3>Export</h3>
-      <button type="button" onClick={p.onExport} disabled={p.exporting} data-testid="export-study">
-        {p.exporting ? 'Exporting…' : 'Export study (NIfTI, PNG, report)'}
+      <button type="button" onClick={p.onExport} data-testid="export-study" title="Choose formats and the destination folder">
+        Export study…
       </button>
-      {p.exportedFiles && (
-        <div className="small export-result" data-testid="export-result">
-          {p.exportedFiles.length} files written
-          <ul>
-            {p.exportedFiles.slice(0, 6).map((f) => (
-              <li key={f} title={f}>
-                {f.split(/[\\/]/).slice(-2).join('/')}
-              </li>
-            ))}
-            {p.exportedFiles.length > 6 && <li>…</li>}
-          </ul>
-        </div>
-      )}
     </section>
   );
 }

@@ -38,19 +38,14 @@ export function useAgreement({ studyId, slice, raterId, blinded, editor, results
     };
   }, [studyId, slice, raterId, blinded, savedRevision, othersKey, resultsVersion, report]);
 
-  const jumpDisagreement = useCallback(() => {
-    const slices = (studyMetrics?.slices ?? []).filter((s) => s.meanPairwiseDice !== null);
-    if (!slices.length) return report(new Error('No slice has masks from two raters yet, so there is no disagreement to jump to.'));
-    goTo(slices.reduce((a, b) => (b.meanPairwiseDice! < a.meanPairwiseDice! ? b : a)).sliceIndex);
-  }, [studyMetrics, goTo, report]);
-
-  const jumpMismatch = useCallback(() => {
-    const slices = (studyMetrics?.slices ?? []).filter((s) => s.meanPairwiseDice !== null && s.uncertainty !== null);
-    if (!slices.length) return report(new Error('Mismatch needs triage results and masks from two raters on the same slices.'));
-    const maxU = Math.max(1e-12, ...slices.map((s) => s.uncertainty!));
-    const gap = (s: (typeof slices)[number]) => Math.abs(s.uncertainty! / maxU - (1 - s.meanPairwiseDice!));
-    goTo(slices.reduce((a, b) => (gap(b) > gap(a) ? b : a)).sliceIndex);
-  }, [studyMetrics, goTo, report]);
+  // The service picks the slice, and says what is missing (needs_more, shown as a hint) when there is none yet.
+  const jump = useCallback(
+    (to: 'disagreement' | 'mismatch') =>
+      api['metrics.jump']({ studyId, to, viewerRaterId: raterId, blinded }).then((r) => goTo(r.sliceIndex), report),
+    [studyId, raterId, blinded, goTo, report],
+  );
+  const jumpDisagreement = useCallback(() => void jump('disagreement'), [jump]);
+  const jumpMismatch = useCallback(() => void jump('mismatch'), [jump]);
 
   return { sliceMetrics, studyMetrics, jumpDisagreement, jumpMismatch };
 }

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ReviewStatus } from '../../shared/api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { QueueItem, ReviewStatus } from '../../shared/api';
 import { api } from '../api';
 import type { Engine } from '../components/EngineStatus';
+import { queueStep, stillToReview } from './queue-order';
 import { useTriage } from './triage';
 
 interface QueueInput {
@@ -9,6 +10,8 @@ interface QueueInput {
   raterId: number;
   slice: number;
   depth: number;
+  /** Land on the head of the queue once it is known (the study was opened from the list, not at a chosen slice). */
+  openOnQueueHead: boolean;
   goTo(k: number): void;
   /** Another study's queue entry was chosen (all-studies queue). */
   onOpenStudy(studyId: number, slice: number): void;
@@ -18,7 +21,7 @@ interface QueueInput {
 }
 
 /** The review queue: triage and its job, the reader's review statuses, the filters, and stepping through it. */
-export function useReviewQueue({ studyId, raterId, slice, depth, goTo, onOpenStudy, reloadMasks, report }: QueueInput) {
+export function useReviewQueue({ studyId, raterId, slice, depth, openOnQueueHead, goTo, onOpenStudy, reloadMasks, report }: QueueInput) {
   const [unreviewedOnly, setUnreviewedOnly] = useState(false);
   const [allStudies, setAllStudies] = useState(false);
   const [statuses, setStatuses] = useState<Map<number, ReviewStatus>>(new Map());
@@ -53,32 +56,51 @@ export function useReviewQueue({ studyId, raterId, slice, depth, goTo, onOpenStu
     [studyId, slice, raterId, fetchStatuses, refreshQueue, reloadMasks, report],
   );
 
-  const order = useMemo(
-    () => (unreviewedOnly ? triage.queue.items.filter((i) => i.status === 'unreviewed') : triage.queue.items),
-    [triage.queue.items, unreviewedOnly],
-  );
+  const order = useMemo(() => (unreviewedOnly ? triage.queue.items.filter((i) => stillToReview(i.status)) : triage.queue.items), [triage.queue.items, unreviewedOnly]);
+  // The queue position last opened: a slice with two ROIs is in the list twice, and stepping goes on from the one chosen.
+  const cursor = useRef<QueueItem | null>(null);
   const open = useCallback(
-    (item: { studyId: number; sliceIndex: number }) => (item.studyId === studyId ? goTo(item.sliceIndex) : onOpenStudy(item.studyId, item.sliceIndex)),
+    (item: QueueItem) => {
+      cursor.current = item;
+      if (item.studyId === studyId) goTo(item.sliceIndex);
+      else onOpenStudy(item.studyId, item.sliceIndex);
+    },
     [studyId, goTo, onOpenStudy],
   );
   const step = useCallback(
     (delta: number) => {
-      if (!order.length) return;
-      const at = order.findIndex((i) => i.studyId === studyId && i.sliceIndex === slice);
-      const next = at < 0 ? (delta > 0 ? 0 : order.length - 1) : Math.max(0, Math.min(order.length - 1, at + delta));
-      open(order[next]);
+      const here = (i: QueueItem) => i.studyId === studyId && i.sliceIndex === slice;
+      const c = cursor.current;
+      const fromCursor = c && here(c) ? order.findIndex((i) => here(i) && i.roiId === c.roiId) : -1;
+      const next = queueStep(order.length, fromCursor >= 0 ? fromCursor : order.findIndex(here), delta);
+      if (next !== null) open(order[next]);
     },
     [order, studyId, slice, open],
   );
 
+  // Opening a study lands on the head of its queue, once: a queue that fills later (a triage started now) does not move the reader.
+  const landed = useRef(false);
+  useEffect(() => {
+    if (landed.current || !triage.queue.loaded) return;
+    landed.current = true;
+    const head = triage.queue.items.find((i) => i.studyId === studyId);
+    if (openOnQueueHead && head) open(head);
+  }, [triage.queue, studyId, openOnQueueHead, open]);
+
   // Before any triage, the study's own count is its slices and the reader's own statuses.
-  const counted = triage.queue.total > 0 || allStudies;
+  const q = triage.queue;
+  const counted = q.total > 0 || allStudies;
+  const own = [...statuses.values()];
+  const reviewed = counted ? q.reviewed : own.filter((v) => v === 'reviewed').length;
+  const secondLook = counted ? q.secondLook : own.filter((v) => v === 'second-look').length;
+  const total = counted ? q.total : depth;
   return {
     triage,
     engine,
     status: statuses.get(slice) ?? ('unreviewed' as ReviewStatus),
-    reviewed: counted ? triage.queue.reviewed : [...statuses.values()].filter((v) => v === 'reviewed').length,
-    total: counted ? triage.queue.total : depth,
+    counts: { reviewed, secondLook, unreviewed: total - reviewed - secondLook, total },
+    /** Share of the summed slice scores on slices nobody has settled; null before triage. */
+    unsettledShare: q.scoreTotal > 0 ? q.scoreUnsettled / q.scoreTotal : null,
     unreviewedOnly,
     allStudies,
     toggleUnreviewed: () => setUnreviewedOnly((u) => !u),

@@ -3,14 +3,21 @@ import type { Job, QueueItem } from '../../shared/api';
 import { api } from '../api';
 
 export interface QueueState {
+  /** False until the first answer of triage.queue for this study has come. */
+  loaded: boolean;
   items: QueueItem[];
   reviewed: number;
+  secondLook: number;
+  unreviewed: number;
   total: number;
+  /** The done rule: the summed scores, and those on slices nobody has settled (see triage.queue). */
+  scoreTotal: number;
+  scoreUnsettled: number;
   /** What the runs behind the items warned about (resampling, spacing outside the model's range, none known). */
   warnings: string[];
 }
 
-const EMPTY: QueueState = { items: [], reviewed: 0, total: 0, warnings: [] };
+const EMPTY: QueueState = { loaded: false, items: [], reviewed: 0, secondLook: 0, unreviewed: 0, total: 0, scoreTotal: 0, scoreUnsettled: 0, warnings: [] };
 const terminal = (j: Job) => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled';
 
 /**
@@ -27,7 +34,7 @@ export function useTriage(studyId: number, raterId: number, allStudies: boolean,
   const fetchQueue = useCallback(
     () =>
       api['triage.queue']({ studyId: allStudies ? null : studyId, raterId }).then(
-        (q): QueueState => ({ items: [...q.items].sort((a, b) => b.score - a.score), reviewed: q.reviewed, total: q.total, warnings: [...new Set(q.warnings.map((w) => w.message))] }),
+        (q): QueueState => ({ ...q, loaded: true, items: [...q.items].sort((a, b) => b.score - a.score), warnings: [...new Set(q.warnings.map((w) => w.message))] }),
       ),
     [studyId, raterId, allStudies],
   );

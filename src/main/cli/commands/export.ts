@@ -1,15 +1,14 @@
-import { ExportFormatSchema } from '../../../shared/api';
+import { ExportFormatSchema, type ExportFormat } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import type { Command } from '../command';
 
 /** Every format of the contract, so the command line offers what the app does. */
 const FORMATS = ExportFormatSchema.options;
-type Format = (typeof FORMATS)[number];
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export a study: rater, consensus and final masks (NIfTI, PNG, DICOM SEG), model maps and a report',
-  usage: 'caldiff export STUDY --out DIR [--formats nifti,png,report,dicom-seg,final] [--json] [--data-dir DIR]',
+  usage: `caldiff export STUDY --out DIR [--formats ${FORMATS.join(',')}] [--json] [--data-dir DIR]`,
   options: { out: { type: 'string' }, formats: { type: 'string' } },
   async run(ctx) {
     const [study] = ctx.positionals;
@@ -17,12 +16,15 @@ export const exportCommand: Command = {
     if (!study || !Number.isInteger(studyId) || studyId < 1) throw new ApiError('validation', 'name the study to export by its id (see caldiff studies)');
     const outDir = ctx.values.out;
     if (typeof outDir !== 'string' || !outDir) throw new ApiError('validation', '--out DIR is required');
-    const formats = ((ctx.values.formats as string | undefined) ?? 'nifti,png,report').split(',').map((f) => f.trim()) as Format[];
+    const formats = ((ctx.values.formats as string | undefined) ?? 'nifti,png,report').split(',').map((f) => f.trim()) as ExportFormat[];
     const unknown = formats.filter((f) => !FORMATS.includes(f));
     if (unknown.length) throw new ApiError('validation', `unknown format ${unknown.join(', ')} (choose from ${FORMATS.join(', ')})`);
-    const { files } = await ctx.app().client()['export.study']({ studyId, outDir, formats });
-    if (ctx.json) ctx.out(JSON.stringify({ files }, null, 2));
-    else ctx.out(`wrote ${files.length} files under ${outDir}`);
+    const result = await ctx.app().client()['export.study']({ studyId, outDir, formats });
+    if (ctx.json) ctx.out(JSON.stringify(result, null, 2));
+    else {
+      ctx.out(`wrote ${result.files.length} files under ${result.dir}`);
+      for (const s of result.skipped) ctx.err(`skipped ${s.format}: ${s.reason}`);
+    }
     return 0;
   },
 };

@@ -2,6 +2,7 @@
 import dcmjs from 'dcmjs';
 import { ApiError } from '../../../shared/errors';
 import { SEGMENTATION_SOP_CLASS } from './identity';
+import { toPersonName } from './person-name';
 import { EXPLICIT_LITTLE_ENDIAN } from './transfer-syntax';
 import type { Code, PatientStudyKeyword, SegmentToWrite, WriteSegOptions } from './types';
 import { derivedUid, newUid } from './uid';
@@ -83,7 +84,7 @@ export function writeDicomSeg(options: WriteSegOptions): Uint8Array {
     ContentTime: time,
     ContentLabel: 'CALDIFF',
     ContentDescription: fractional ? 'Model probability' : 'Lesion segmentation',
-    ContentCreatorName: personName(options.contentCreatorName),
+    ContentCreatorName: personName(toPersonName(options.contentCreatorName)),
     ImageType: ['DERIVED', 'PRIMARY'],
     LossyImageCompression: '00',
     SamplesPerPixel: 1,
