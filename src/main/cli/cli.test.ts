@@ -26,11 +26,11 @@ describe('caldiff command', () => {
     const out = tempDir();
     const exported = caldiff(['export', '1', '--out', out, '--formats', 'report,dicom-seg', '--data-dir', dataDir]);
     expect(exported.status).toBe(0);
-    expect(exported.stdout).toMatch(/^wrote 2 files under .*study1\n$/);
+    expect(exported.stdout).toMatch(/^wrote 3 files under .*study1\n$/);
     expect(exported.stderr).toMatch(/^skipped dicom-seg: DICOM SEG needs a study imported from DICOM/);
     const json = JSON.parse(caldiff(['export', '1', '--out', out, '--formats', 'report,dicom-seg', '--json', '--data-dir', dataDir]).stdout);
     expect(json.skipped).toEqual([{ format: 'dicom-seg', reason: expect.stringMatching(/needs a study imported from DICOM/) }]);
-    expect(readdirSync(json.dir).sort()).toEqual(['report.csv', 'report.json']);
+    expect(readdirSync(json.dir).sort()).toEqual(['report-volumetry.csv', 'report.csv', 'report.json']);
   });
 
   it('fails with one line and a non-zero status', () => {

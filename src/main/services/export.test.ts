@@ -84,8 +84,8 @@ describe('export', () => {
     const out = tempDir();
     const res = await api['export.study']({ studyId: studies[0].id, outDir: out, formats: ['report', 'dicom-seg'] });
     expect(res.skipped).toEqual([{ format: 'dicom-seg', reason: expect.stringMatching(/needs a study imported from DICOM/) }]);
-    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['report.csv', 'report.json']);
-    expect(readdirSync(res.dir).sort()).toEqual(['report.csv', 'report.json']);
+    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['report-volumetry.csv', 'report.csv', 'report.json']);
+    expect(readdirSync(res.dir).sort()).toEqual(['report-volumetry.csv', 'report.csv', 'report.json']);
     app.close();
   });
 
