@@ -127,9 +127,15 @@ test('two blinded readers, then an adjudicator picks, edits, marks final, restor
   await page.screenshot({ path: 'docs/screenshots/audit-log.png' });
   await audit.getByTestId('audit-close').click();
 
-  // The final mask exported from the app.
+  // The final mask exported from the app: the Export dialog opens with only the final mask ticked.
   await page.getByTestId('export-final').click();
-  await expect(page.getByTestId('export-result')).toContainText('files written', { timeout: 60_000 });
+  const dialog = page.getByTestId('export-dialog');
+  await expect(dialog.getByTestId('export-format-final').locator('input')).toBeChecked();
+  await expect(dialog.getByTestId('export-format-nifti').locator('input')).not.toBeChecked();
+  await expect(dialog.getByTestId('export-format-final')).not.toContainText('skipped');
+  await dialog.getByTestId('export-run').click();
+  await expect(dialog.getByTestId('export-result')).toContainText('files written', { timeout: 60_000 });
+  await dialog.getByTestId('export-close').click();
   const exports = path.join(server.dataDir, 'exports');
   const written = readdirSync(exports, { recursive: true }).map(String).filter((f) => f.endsWith(path.join('final', 'final.nii.gz')));
   expect(written).toHaveLength(1);

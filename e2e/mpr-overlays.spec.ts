@@ -3,6 +3,9 @@
  * The coronal and sagittal planes draw the readers' masks as vtk.js labelmaps (filled or as outlines, each reader
  * switchable) and the 3D view draws them as surfaces.
  */
+import { cpSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, SHARED_DATA, test } from './fixtures';
 import { changedPixels, chooseNewRater, colourfulPixels } from './workstation-helpers';
 
@@ -12,7 +15,10 @@ test("the coronal, sagittal and 3D views show the readers' masks, filled or as o
   await page.goto(server.url);
   await chooseNewRater(page, 'Dr Planes');
   await page.getByTestId('blinded-toggle').uncheck();
-  await page.getByTestId('import-path').fill(`${SHARED_DATA}/lidc-idri/LIDC-IDRI-0811/nodule-0`);
+  // A copy of its own: other tests on this server draw on the shared crop, and the counts below are its four readers.
+  const nodule = path.join(mkdtempSync(path.join(os.tmpdir(), 'caldiff-mpr-')), 'LIDC-IDRI-0811', 'nodule-0');
+  cpSync(path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0811', 'nodule-0'), nodule, { recursive: true });
+  await page.getByTestId('import-path').fill(nodule);
   await page.getByTestId('import-submit').click();
   await expect(page.getByTestId('study-title')).toHaveText('LIDC-IDRI-0811 nodule-0');
   await expect(page.getByTestId('slice-number')).toHaveText('Slice 1 / 24');

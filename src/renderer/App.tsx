@@ -45,8 +45,10 @@ export function App() {
       try {
         const res = await api['studies.import']({ paths: [path] });
         setStudies(await api['studies.list']({}));
-        for (const s of res.skipped) report(new Error(`Skipped ${s.path}: ${s.reason}`));
-        if (res.studies[0]) setStudyId(res.studies[0].id);
+        // What was imported before opens as it is; anything else skipped is said.
+        for (const s of res.skipped) if (s.studyId === undefined) report(new Error(`Skipped ${s.path}: ${s.reason}`));
+        const open = res.studies[0]?.id ?? res.skipped.find((s) => s.studyId !== undefined)?.studyId;
+        if (open !== undefined) setStudyId(open);
       } catch (e) {
         report(e);
       }

@@ -418,7 +418,8 @@ export const api = {
     z.object({ paths: z.array(z.string().min(1)).min(1).max(1000) }).strict(),
     z.object({
       studies: z.array(StudySummarySchema),
-      skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+      /** `studyId`: the study that already holds what was skipped (imported before). */
+      skipped: z.array(z.object({ path: z.string(), reason: z.string(), studyId: id.optional() })),
     }),
     { method: 'POST', path: '/studies/import' },
   ),

@@ -57,7 +57,7 @@ describe('import', () => {
     expect(first.skipped).toEqual([{ path: path.join(tree, 'notes.txt'), reason: 'not an image this import understands' }]);
     const again = await api['studies.import']({ paths: [path.join(tree, 'LIDC-IDRI-0001')] });
     expect(again.studies).toEqual([]);
-    expect(again.skipped[0].reason).toMatch(/already imported as study 1/);
+    expect(again.skipped[0]).toMatchObject({ reason: expect.stringMatching(/already imported as study 1/), studyId: 1 });
     app.close();
   });
 

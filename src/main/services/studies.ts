@@ -53,7 +53,8 @@ function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSe
  * decoded before the transaction (its decoders are asynchronous); everything else streams through it.
  */
 export async function importPaths(db: Db, paths: string[], actor: string, options: ImportOptions & ImportHooks = {}): Promise<ImportOutcome> {
-  const { items, dicom, skipped } = discover(paths);
+  const found = discover(paths);
+  const { items, dicom } = found;
   // Read outside the transaction only to avoid decoding series that are already there; checked again inside it.
   const storedBefore = storedDicomSeries(db);
   const dicomStudies: (DicomStudy & { lidcReads: LidcReads[] })[] = [];
@@ -68,8 +69,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     dicomStudies.push({ ...study, lidcReads });
   }
   const readsFiles = new Set(dicomStudies.flatMap((d) => d.lidcReads.map((r) => r.file)));
-  const notSkipped = skipped.filter((s) => !readsFiles.has(s.path));
-  skipped.splice(0, skipped.length, ...notSkipped);
+  const skipped: Response<'studies.import'>['skipped'] = found.skipped.filter((s) => !readsFiles.has(s.path));
   const candidates = [...dicomStudies.map((d) => d.meta), ...[...storedBefore.values()].map((s) => s.meta)];
   const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
 
@@ -98,7 +98,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     };
     for (const item of items) {
       const existing = known.get(item.path);
-      if (existing !== undefined) skipped.push({ path: item.path, reason: `already imported as study ${existing}` });
+      if (existing !== undefined) skipped.push({ path: item.path, reason: `already imported as study ${existing}`, studyId: existing });
       else add(item.load());
     }
     const bySeries = new Map([...stored].map(([uid, s]) => [uid, s.studyId]));
@@ -106,7 +106,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     for (const d of dicomStudies) {
       const existing = stored.get(d.meta.seriesInstanceUID);
       if (existing) {
-        skipped.push({ path: d.sourcePath, reason: `series already imported as study ${existing.studyId}` });
+        skipped.push({ path: d.sourcePath, reason: `series already imported as study ${existing.studyId}`, studyId: existing.studyId });
         continue;
       }
       const studyId = add({ ...d, raters: [] });
@@ -120,7 +120,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     }
     for (const s of dicom.series) {
       const existing = storedBefore.get(s.seriesInstanceUID);
-      if (existing) skipped.push({ path: path.dirname(s.files[0]), reason: `series already imported as study ${existing.studyId}` });
+      if (existing) skipped.push({ path: path.dirname(s.files[0]), reason: `series already imported as study ${existing.studyId}`, studyId: existing.studyId });
     }
     for (const seg of segMasks) {
       const studyId = bySeries.get(seg.seriesInstanceUID)!;

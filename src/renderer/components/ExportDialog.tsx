@@ -6,7 +6,8 @@ const FORMAT_TEXT: Partial<Record<ExportFormat, string>> = {
   nifti: 'NIfTI: each rater, majority and STAPLE consensus, the model mean and uncertainty maps',
   png: 'PNG: each rater and consensus mask, one image per slice',
   'dicom-seg': "DICOM SEG: one per rater, majority and STAPLE consensus, and the model's FRACTIONAL probability SEG",
-  report: 'Report (JSON + CSV): ranking, scores, review status per rater, agreement, model provenance',
+  report: 'Report (JSON + CSV): ranking, scores, review status per rater, agreement, measurements, model provenance',
+  final: 'Final mask: the adjudicated mask as NIfTI (and DICOM SEG for DICOM studies)',
 };
 
 export interface ExportDialogProps {
