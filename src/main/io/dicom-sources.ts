@@ -3,7 +3,7 @@
  * on the series they reference, whether that series comes in the same import or is already in the store.
  */
 import path from 'node:path';
-import type { NewStudy, SegmentDescription } from '../store';
+import type { NewStudy, SegmentDescription } from '../domain';
 import { readDicomSeg, readDicomSeries, type DicomSeriesInfo, type DicomSeriesMeta, type ImportedSeg } from './dicom';
 
 export interface DicomStudy extends NewStudy {

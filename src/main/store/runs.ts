@@ -2,7 +2,7 @@ import { packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
 import { deflateArray, inflateBytes, inflateFloat32 } from './codec';
 import type { Db } from './database';
-import type { SliceOutputs } from '../engine/outputs';
+import type { SliceResult } from '../domain';
 
 /** What makes two runs interchangeable: same study, model (by content), sampler and settings. */
 export interface RunSettings {
@@ -29,16 +29,7 @@ export interface RunRecord extends RunSettings {
   finishedAt: string | null;
 }
 
-/** One slice of a run as stored: the engine's outputs plus where and how they were made. */
-export interface SliceResult extends SliceOutputs {
-  sliceIndex: number;
-  width: number;
-  height: number;
-  warnings: string[];
-  elapsedMs: number;
-  /** The region of interest it was cut out of; null (the default): the whole image. */
-  roiId?: number | null;
-}
+export type { SliceResult } from '../domain';
 
 const runColumns = `id, study_id AS studyId, model_id AS modelId, model_sha256 AS modelSha256, provider, sampler, seed, samples, steps,
   regions, state, timings, error, warnings, started_at AS startedAt, finished_at AS finishedAt`;

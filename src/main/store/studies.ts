@@ -1,22 +1,12 @@
 import type { StudySummary } from '../../shared/api';
+import type { NewStudy, StudySource } from '../domain';
 import { ApiError } from '../../shared/errors';
 import { sliceLength, voxelArrayOf, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType, type Window } from '../../shared/volume';
 import { appendAudit } from './audit';
 import { deflateArray, inflateVoxels } from './codec';
 import type { Db } from './database';
 
-export type StudySource = StudySummary['source'];
-
-/** A study as import produces it: the volume plus what export needs to line up with the original files. */
-export interface NewStudy {
-  name: string;
-  patientId: string | null;
-  source: StudySource;
-  sourcePath: string;
-  volume: Volume;
-  sourceMeta: Record<string, unknown>;
-  notes: string[];
-}
+export type { NewStudy, StudySource } from '../domain';
 
 export interface StudyRecord extends Geometry {
   id: number;

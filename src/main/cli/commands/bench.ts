@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../../shared/errors';
 import type { Summary } from '../../../shared/metrics/aggregate';
-import { defaultModelsDir } from '../../app';
+import { defaultModelsDir } from '../../locations';
 import { compareQuality, median, quality, QUALITY_KEYS, sampleBenchSlices, stepMs, torchTiming, validationSlices, type PairedDifference, type Quality } from '../../engine/bench';
 import { resolveModel } from '../../engine/models';
 import { cpuForcedByEnv, physicalCores } from '../../engine/providers';

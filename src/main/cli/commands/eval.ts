@@ -11,7 +11,7 @@ import { packMask, unpackMask } from '../../../shared/masks';
 import { summarize, type Summary } from '../../../shared/metrics/aggregate';
 import { calibrationMetrics, type CalibrationMetrics } from '../../../shared/metrics/calibration';
 import { sliceLength, type Intensity, type VoxelArray, type Window } from '../../../shared/volume';
-import { defaultModelsDir } from '../../app';
+import { defaultModelsDir } from '../../locations';
 import { resolveModel } from '../../engine/models';
 import { cpuForcedByEnv } from '../../engine/providers';
 import { sampleSlices } from '../../engine/run';

@@ -35,7 +35,7 @@ export const serveCommand: Command = {
   async run(ctx) {
     keepServingOnStrayErrors(ctx.err);
     const app = ctx.app();
-    if (!ctx.values['no-demo']) await seedDemoOnce(app);
+    if (!ctx.values['no-demo']) await seedDemoOnce(app.context);
     const bridge = await startHttpBridge(app, {
       port: intOption(ctx, 'port', 0) ?? 0,
       host: (ctx.values.host as string | undefined) ?? '127.0.0.1',
