@@ -7,6 +7,7 @@ import { JobRegistry } from './jobs/registry';
 import { defaultDataDir, defaultModelsDir } from './locations';
 import { handlers } from './services';
 import { dispatch, type CallContext } from './services/registry';
+import { TriageService } from './services/triage';
 import { keyFileCipher, type SecretCipher } from './pacs/secrets';
 import { openDatabase } from './store';
 import { version } from '../../package.json';
@@ -30,7 +31,7 @@ export interface App {
 
 export function createApp(options: AppOptions = {}): App {
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
-  const context: AppContext = {
+  const base = {
     version,
     dataDir,
     modelsDir: path.resolve(options.modelsDir ?? defaultModelsDir()),
@@ -39,6 +40,8 @@ export function createApp(options: AppOptions = {}): App {
     settings: { forceCpu: cpuForcedByEnv(), ...options.settings },
     secrets: (options.secrets ?? keyFileCipher)(dataDir),
   };
+  const context: AppContext = { ...base, triage: new TriageService(base) };
+  context.triage.failInterruptedRuns();
   const call = (op: string, request: unknown, c: CallContext) => dispatch(handlers, context, op, request, c);
   return {
     context,

@@ -89,3 +89,13 @@ export function saveMask(db: Db, s: SaveMask, actor: string): { revision: number
     return { revision, unchanged: false };
   }).immediate();
 }
+
+/** The slices of a study any rater has a mask on. */
+export function annotatedSliceIndices(db: Db, studyId: number): number[] {
+  return (db.prepare('SELECT DISTINCT slice_index AS k FROM annotations WHERE study_id = ?').all(studyId) as { k: number }[]).map((r) => r.k);
+}
+
+/** Whether the rater started from the model's mask (mean or a sample) on any slice of the study. */
+export function raterUsedModelMasks(db: Db, studyId: number, raterId: number): boolean {
+  return db.prepare("SELECT 1 FROM annotations WHERE study_id = ? AND rater_id = ? AND source IN ('model-mean', 'model-sample') LIMIT 1").get(studyId, raterId) !== undefined;
+}

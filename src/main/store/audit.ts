@@ -38,3 +38,7 @@ export function listAudit(db: Db, studyId: number | null, limit: number): AuditR
     )
     .all({ studyId, limit }) as AuditRow[];
 }
+
+export function auditRecorded(db: Db, action: string): boolean {
+  return db.prepare('SELECT 1 FROM audit_log WHERE action = ? LIMIT 1').get(action) !== undefined;
+}

@@ -40,14 +40,15 @@ function toRun(r: RunRow): RunRecord {
   return { ...r, timings: JSON.parse(r.timings), warnings: JSON.parse(r.warnings) };
 }
 
-export function createRun(db: Db, s: RunSettings, provider: string, actor: string, warnings: string[] = []): number {
+/** `workerPid`: the process sampling it (failInterruptedRuns must not fail a run another live process samples). */
+export function createRun(db: Db, s: RunSettings, provider: string, actor: string, warnings: string[] = [], workerPid: number = process.pid): number {
   return db.transaction(() => {
     const { lastInsertRowid } = db
       .prepare(
-        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, regions, warnings, state, started_at)
-         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, @regions, @warnings, 'running', @at)`,
+        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, regions, warnings, state, worker_pid, started_at)
+         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, @regions, @warnings, 'running', @workerPid, @at)`,
       )
-      .run({ ...s, regions: s.regions ?? '', provider, warnings: JSON.stringify(warnings), at: new Date().toISOString() });
+      .run({ ...s, regions: s.regions ?? '', provider, warnings: JSON.stringify(warnings), workerPid, at: new Date().toISOString() });
     const id = Number(lastInsertRowid);
     appendAudit(db, { actor, action: 'run.start', studyId: s.studyId, detail: `run ${id}: ${s.modelId} ${s.sampler} N=${s.samples} K=${s.steps} seed=${s.seed} on ${provider}` });
     return id;
@@ -60,6 +61,11 @@ export function finishRun(db: Db, runId: number, state: 'complete' | 'cancelled'
     const run = getRun(db, runId);
     appendAudit(db, { actor, action: `run.${state}`, studyId: run?.studyId ?? null, detail: `run ${runId}${error ? `: ${error}` : ''}` });
   }).immediate();
+}
+
+/** Runs still marked 'running', with the process that samples (or sampled) each; null for one from before it was kept. */
+export function runningRuns(db: Db): { id: number; workerPid: number | null }[] {
+  return db.prepare("SELECT id, worker_pid AS workerPid FROM model_runs WHERE state = 'running'").all() as { id: number; workerPid: number | null }[];
 }
 
 export function getRun(db: Db, runId: number): RunRecord | undefined {
