@@ -57,6 +57,17 @@ export default tseslint.config(
     },
   },
   {
+    // Only the store runs SQL: a statement anywhere else gets a named function in src/main/store/ instead.
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/store/**', 'src/main/testing/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(prepare|pragma|transaction)$/]", message: 'Only src/main/store/ runs SQL: add a named function there.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.{js,mjs,cjs}', 'scripts/**', 'bin/**'],
     languageOptions: { globals: globals.node },
   },

@@ -10,7 +10,7 @@ const LAYERS = [
   { type: 'locations', pattern: 'src/main/locations.ts', may: [] },
   { type: 'security', pattern: 'src/main/security.ts', may: ['shared'] },
   { type: 'store', pattern: 'src/main/store/**', may: ['shared', 'domain'] },
-  { type: 'io', pattern: 'src/main/io/**', may: ['shared', 'domain'] },
+  { type: 'io', pattern: 'src/main/io/**', may: ['shared', 'domain', 'package'] },
   { type: 'pacs', pattern: 'src/main/pacs/**', may: ['shared', 'domain'] },
   { type: 'jobs', pattern: 'src/main/jobs/**', may: ['shared'] },
   { type: 'engine', pattern: 'src/main/engine/**', may: ['shared', 'domain', 'io'] },

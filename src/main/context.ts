@@ -19,6 +19,6 @@ export interface AppContext {
 }
 
 export interface AppSettings {
-  /** Run the model on the CPU even where a GPU provider would load (env CALDIFF_FORCE_CPU=1). */
+  /** Run the model on the CPU even where a GPU provider would load (env CALDIFF_FORCE_CPU=1 or true: cpuForcedByEnv). */
   forceCpu: boolean;
 }

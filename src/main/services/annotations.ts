@@ -1,7 +1,7 @@
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { checkSlice, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
+import { checkSlice, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview, writeTransaction } from '../store';
 import { visibleSliceMasks } from './blinding';
 import type { HandlerGroup } from './registry';
 
@@ -10,7 +10,7 @@ export const annotationHandlers: HandlerGroup<
 > = {
   'raters.list': (_req, app) => listRaters(app.db),
 
-  'raters.create': ({ name }, app) => app.db.transaction(() => ensureRater(app.db, name)).immediate(),
+  'raters.create': ({ name }, app) => writeTransaction(app.db, () => ensureRater(app.db, name)),
 
   'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);

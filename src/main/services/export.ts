@@ -5,6 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ExportFormat } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { unpackMask } from '../../shared/masks';
 import { sliceLength, type VoxelArray } from '../../shared/volume';
@@ -17,9 +18,6 @@ import { csvCell, safeName } from '../../shared/text';
 import { exportDicomSegs, type MaskVolume } from './dicom';
 import { studyAgreement } from './metrics';
 import type { HandlerGroup } from './registry';
-
-export type ExportFormat = 'nifti' | 'png' | 'dicom-seg' | 'report';
-
 
 /** The rater masks and consensus of a study as whole volumes (slices a rater never annotated stay empty). */
 export function studyMaskVolumes(app: AppContext, study: StudyRecord): { raters: MaskVolume[]; consensus: MaskVolume[]; annotated: Map<number, Set<number>> } {

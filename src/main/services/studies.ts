@@ -23,6 +23,7 @@ import {
   studyIdsBySourcePath,
   studyRaters,
   summaryOf,
+  writeTransaction,
   type Db,
   type StudyRecord,
 } from '../store';
@@ -91,7 +92,7 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
   const candidates = [...dicomStudies.map((d) => d.meta), ...[...storedBefore.values()].map((s) => s.meta)];
   const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
 
-  const run = db.transaction((): ImportOutcome => {
+  return writeTransaction(db, (): ImportOutcome => {
     const studyIds: number[] = [];
     if (options.once) {
       if (auditRecorded(db, options.once.action) || storeHasStudies(db)) return { studyIds, answer: { studies: [], skipped: [] } };
@@ -156,7 +157,6 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     if (!checked.success) throw new ApiError('bad_input', `${paths.join(', ')}: the import cannot be stored (${formatIssues(checked.error.issues, 'answer')}); nothing was imported`);
     return { studyIds, answer: checked.data };
   });
-  return run.immediate();
 }
 
 function lidcNote(reads: LidcReads): string {

@@ -3,7 +3,7 @@
  * scores as a model run with its provenance, and rank slices by uncertainty for review.
  */
 import type { z } from 'zod';
-import type { Job, ModelInfoSchema, QueueItem, ReviewStatus, Roi } from '../../shared/api';
+import type { Job, ModelInfoSchema, QueueItem, ReviewStatus, Roi, SamplerName } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { packMask } from '../../shared/masks';
 import type { AppContext } from '../context';
@@ -13,7 +13,6 @@ import { discoverModels, resolveModel } from '../engine/models';
 import type { SliceMessage } from '../engine/protocol';
 import { cutWindow, modelWindow, pasteWindow, windowOrigin } from '../engine/window';
 import type { ProviderReport } from '../engine/providers';
-import type { SamplerName } from '../engine/sampler';
 import type { JobControl } from '../jobs/registry';
 import {
   createRun,

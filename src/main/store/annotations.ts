@@ -1,10 +1,9 @@
+import type { MaskSource } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { countMask, masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
 import { deflateArray, inflateBytes } from './codec';
 import type { Db } from './database';
-
-export type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 
 export interface CurrentMask {
   raterId: number;

@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { SamplerName } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import { packMask, unpackMask } from '../../../shared/masks';
 import { summarize, type Summary } from '../../../shared/metrics/aggregate';
@@ -58,7 +59,7 @@ export interface SliceRow extends CalibrationMetrics {
 
 export interface EvalResult {
   model: { id: string; sha256: string; provider: string | null };
-  settings: { sampler: 'ddim' | 'ddpm'; samples: number; steps: number; seed: number };
+  settings: { sampler: SamplerName; samples: number; steps: number; seed: number };
   dataset: string;
   studies: number;
   metrics: Record<(typeof METRICS)[number], Summary>;
