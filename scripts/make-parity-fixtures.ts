@@ -13,7 +13,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calibrationMetrics } from '../src/shared/metrics';
 import { Rng } from '../src/main/engine/rng';
-import { sampleMasks, type Denoiser, type MaskRange, type SamplerName } from '../src/main/engine/sampler';
+import type { SamplerName } from '../src/shared/api';
+import { sampleMasks, type Denoiser, type MaskRange } from '../src/main/engine/sampler';
 import { linearSchedule, stridedTimesteps } from '../src/main/engine/schedule';
 import { bayesDenoiser } from '../src/main/engine/fixtures/bayes-denoiser';
 

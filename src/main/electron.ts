@@ -84,7 +84,7 @@ electronApp.whenReady().then(async () => {
   // The packaged build's RunAsNode fuse is off, so the sampling worker runs as an Electron utility process.
   useWorkerSpawner(utilityWorker((file, args, options) => utilityProcess.fork(file, args, options)));
   app = createApp({ dataDir: process.env.CALDIFF_DATA_DIR ?? electronApp.getPath('userData'), secrets: (dir) => electronCipher(safeStorage, dir) });
-  await seedDemoOnce(app);
+  await seedDemoOnce(app.context);
   serveRenderer();
   // The workstation needs no browser permission (camera, notifications, ...): refuse both the asking and the checking.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, grant) => grant(false));

@@ -99,6 +99,7 @@ export const SliceImageSchema = z.object({
 });
 
 export const MaskSourceSchema = z.enum(['manual', 'model-mean', 'model-sample', 'imported']);
+export type MaskSource = z.infer<typeof MaskSourceSchema>;
 export const RaterMaskSchema = z.object({
   raterId: id,
   raterName: z.string(),
@@ -282,6 +283,9 @@ export const VolumetrySchema = z.object({
   slices: z.number().int().nonnegative(),
 });
 export type Volumetry = z.infer<typeof VolumetrySchema>;
+/** The samplers the engine implements (engine/sampler.ts); model cards name their recommended one. */
+export const SamplerNameSchema = z.enum(['ddim', 'ddpm']);
+export type SamplerName = z.infer<typeof SamplerNameSchema>;
 const auditRow = z.object({ id, at: timestamp, actor: z.string(), action: z.string(), studyId: id.nullable(), sliceIndex: z.number().int().nullable(), detail: z.string() });
 
 // ---------- the operations ----------
@@ -558,7 +562,7 @@ export const api = {
         samples: z.number().int().min(1).max(64).default(16),
         steps: z.number().int().min(1).max(1000).nullable().default(null),
         /** null: the model card's recommended sampler. */
-        sampler: z.enum(['ddim', 'ddpm']).nullable().default(null),
+        sampler: SamplerNameSchema.nullable().default(null),
         seed: z.number().int().nonnegative().default(0),
         /** The regions of interest to score; null: every ROI of the study (or the whole image of a model-sized study). */
         roiIds: z.array(id).min(1).max(1000).nullable().default(null),

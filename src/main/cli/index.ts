@@ -5,14 +5,8 @@
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../shared/errors';
 import { createApp, type App } from '../app';
-import type { CliContext, Command, OptionSpec } from './command';
+import { commandValues, helpOf, parseArgsOptions, type CliContext, type Command } from './command';
 import { commands } from './commands';
-
-const common: OptionSpec = {
-  'data-dir': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-};
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -33,14 +27,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command: Command | undefined = commands.find((c) => c.name === name);
   if (!command) throw new Error(`unknown command "${name}"; run caldiff --help`);
-  const { values, positionals } = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: rest, options: parseArgsOptions(command), allowPositionals: true, strict: true });
   if (values.help) {
-    process.stdout.write(`${command.usage}\n${command.summary}\n`);
+    process.stdout.write(helpOf(command) + '\n');
     return 0;
   }
   let app: App | undefined;
   const ctx: CliContext = {
-    values,
+    values: commandValues(command, values),
     positionals,
     json: Boolean(values.json),
     app: () => (app ??= createApp({ dataDir: values['data-dir'] as string | undefined })),

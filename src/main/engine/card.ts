@@ -3,6 +3,7 @@
  * (schedule, mask scale, input size, defaults) and what a user needs to trust it (training, validation, licence).
  */
 import { z } from 'zod';
+import { SamplerNameSchema } from '../../shared/api';
 
 const dims = z.array(z.union([z.number().int(), z.string()]));
 
@@ -46,7 +47,7 @@ export const ModelCardSchema = z.object({
   defaults: z.object({
     samples: z.number().int().positive(),
     steps: z.number().int().positive(),
-    sampler: z.enum(['ddim', 'ddpm']),
+    sampler: SamplerNameSchema,
   }),
   training: z.record(z.string(), z.unknown()),
   validation: z.record(z.string(), z.unknown()),

@@ -6,22 +6,11 @@
  * far from anything any sample marked carry no lesion doubt, so an empty, confident slice scores 0 and sinks,
  * while a lesion the samples disagree on rises. The total over the whole slice is kept beside it.
  */
+import type { SliceOutputs } from '../domain';
 import { CE_EPS, meanMask, uncertaintyMap } from '../../shared/metrics/uncertainty';
 
 /** Margin, in pixels, around the union of the samples that still counts as "at the lesion". */
 export const LESION_MARGIN_PX = 2;
-
-export interface SliceOutputs {
-  /** The N binary samples, one byte per pixel. */
-  samples: Uint8Array[];
-  mean: Float32Array;
-  uncertainty: Float32Array;
-  entropy: Float32Array;
-  totalUncertainty: number;
-  lesionUncertainty: number;
-  score: number;
-  meanArea: number;
-}
 
 export function sliceOutputs(samples: Uint8Array[], width: number, height: number): SliceOutputs {
   const mean = meanMask(samples);

@@ -6,7 +6,8 @@ import { REPO_ROOT } from '../testing/paths';
 import { markedHalves } from './fixtures';
 import { bayesDenoiser } from './fixtures/bayes-denoiser';
 import { Rng } from './rng';
-import { sampleMasks, type Denoiser, type MaskRange, type SamplerName } from './sampler';
+import type { SamplerName } from '../../shared/api';
+import { sampleMasks, type Denoiser, type MaskRange } from './sampler';
 import { linearSchedule, stridedTimesteps } from './schedule';
 
 // The fixtures the training code's twins are checked against (training/tests/test_parity_fixtures.py), written by

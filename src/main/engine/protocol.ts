@@ -1,6 +1,6 @@
 /** Messages between the main process and the sampling worker (child_process IPC, 'advanced' serialisation). */
 import type { ModelCard } from './card';
-import type { SliceOutputs } from './outputs';
+import type { SliceOutputs } from '../domain';
 import type { SliceInput } from './preprocess';
 import type { ProviderReport } from './providers';
 import type { SamplerSettings } from './sampler';

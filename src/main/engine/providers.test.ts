@@ -46,8 +46,10 @@ describe('execution providers', () => {
     }
   });
 
-  test('CALDIFF_FORCE_CPU=1 forces CPU; threads default to the physical cores', () => {
+  test('CALDIFF_FORCE_CPU=1 (or true) forces CPU; threads default to the physical cores', () => {
     expect(cpuForcedByEnv({ CALDIFF_FORCE_CPU: '1' })).toBe(true);
+    expect(cpuForcedByEnv({ CALDIFF_FORCE_CPU: 'true' })).toBe(true);
+    for (const off of ['0', 'false', 'yes', '']) expect(cpuForcedByEnv({ CALDIFF_FORCE_CPU: off })).toBe(false);
     expect(cpuForcedByEnv({})).toBe(false);
     expect(physicalCores()).toBeGreaterThanOrEqual(1);
   });

@@ -21,6 +21,7 @@ const PLATFORM_OF: Partial<Record<ProviderName, { platform: NodeJS.Platform; lab
 
 export const PROVIDER_ORDER: ProviderName[] = ['cuda', 'webgpu', 'dml', 'coreml', 'cpu'];
 
+/** The one reading of CALDIFF_FORCE_CPU, for the app (createApp), the bench and `caldiff eval`: '1' or 'true'. */
 export function cpuForcedByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.CALDIFF_FORCE_CPU === '1' || env.CALDIFF_FORCE_CPU === 'true';
 }

@@ -10,11 +10,10 @@
  * index), so a slice's masks do not depend on which other slices share the run. The x0 estimate is clipped to
  * the card's mask range and the final estimate binarised at its threshold, as the training code samples.
  */
+import type { SamplerName } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { Rng } from './rng';
 import { stridedTimesteps, type Schedule } from './schedule';
-
-export type SamplerName = 'ddim' | 'ddpm';
 
 export interface SamplerSettings {
   sampler: SamplerName;

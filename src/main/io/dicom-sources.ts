@@ -3,7 +3,7 @@
  * on the series they reference, whether that series comes in the same import or is already in the store.
  */
 import path from 'node:path';
-import type { NewStudy, SegmentDescription } from '../store';
+import type { NewStudy, SegmentDescription } from '../domain';
 import { fromPersonName } from './dicom/person-name';
 import { readDicomSeg, readDicomSeries, type DicomSeriesInfo, type DicomSeriesMeta, type ImportedSeg } from './dicom';
 

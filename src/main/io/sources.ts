@@ -9,7 +9,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/errors';
 import { IDENTITY_DIRECTION, defaultWindow, sliceLength } from '../../shared/volume';
-import type { NewStudy } from '../store';
+import type { NewStudy } from '../domain';
 import { scanDicomFolder, type DicomScan } from './dicom';
 import { readNiftiFile } from './nifti';
 import { readPngGray, readPngMask } from './png';

@@ -10,33 +10,51 @@ export interface JobControl {
 
 export type JobListener = (job: Job) => void;
 
+export interface JobOptions {
+  /**
+   * Jobs of one lane run one at a time, in the order they were started; one waiting for its turn is 'queued' with
+   * `waiting` as its message (cancelling it then ends it at once).
+   */
+  lane?: { name: string; waiting: string };
+}
+
+interface Entry {
+  job: Job;
+  abort: AbortController;
+  /** When the job began running (not when it was queued): the ETA counts from here. */
+  startMs: number;
+}
+
 /**
  * Long work (triage, large imports) runs as a job: callers get its id at once, then poll or listen for progress,
  * and may cancel it. The work itself must honour `signal` between its units.
  */
 export class JobRegistry {
-  private readonly jobs = new Map<string, { job: Job; abort: AbortController; startMs: number }>();
+  private readonly jobs = new Map<string, Entry>();
   private readonly listeners = new Set<JobListener>();
+  private readonly lanes = new Map<string, { tail: Promise<void>; unfinished: number }>();
 
-  start(kind: string, studyId: number | null, total: number, work: (control: JobControl) => Promise<string | void>): Job {
+  start(kind: string, studyId: number | null, total: number, work: (control: JobControl) => Promise<string | void>, options: JobOptions = {}): Job {
     const abort = new AbortController();
+    const lane = options.lane && (this.lanes.get(options.lane.name) ?? this.lanes.set(options.lane.name, { tail: Promise.resolve(), unfinished: 0 }).get(options.lane.name)!);
+    const queued = lane !== undefined && lane.unfinished > 0;
     const job: Job = {
       id: randomUUID(),
       kind,
-      state: 'running',
+      state: queued ? 'queued' : 'running',
       studyId,
       done: 0,
       total,
       step: 0,
       steps: 0,
-      message: 'starting',
+      message: queued ? options.lane!.waiting : 'starting',
       warnings: [],
       error: null,
       startedAt: new Date().toISOString(),
       finishedAt: null,
       etaSeconds: null,
     };
-    const entry = { job, abort, startMs: Date.now() };
+    const entry: Entry = { job, abort, startMs: Date.now() };
     this.jobs.set(job.id, entry);
     const control: JobControl = {
       signal: abort.signal,
@@ -50,7 +68,7 @@ export class JobRegistry {
         this.emit(job);
       },
     };
-    queueMicrotask(() => {
+    const execute = (): Promise<void> =>
       work(control).then(
         (message) => this.finish(job, abort.signal.aborted ? 'cancelled' : 'done', null, message || (abort.signal.aborted ? 'cancelled' : 'done')),
         (e: unknown) => {
@@ -58,7 +76,19 @@ export class JobRegistry {
           this.finish(job, cancelled ? 'cancelled' : 'failed', cancelled ? null : e instanceof Error ? e.message : String(e), cancelled ? 'cancelled' : 'failed');
         },
       );
-    });
+    if (!lane) queueMicrotask(() => void execute());
+    else {
+      lane.unfinished++;
+      lane.tail = lane.tail
+        .then(() => {
+          if (job.state !== 'queued' && job.state !== 'running') return; // cancelled while it waited
+          if (job.state === 'queued') Object.assign(job, { state: 'running', message: 'starting' });
+          entry.startMs = Date.now();
+          this.emit(job);
+          return execute();
+        })
+        .finally(() => lane.unfinished--);
+    }
     this.emit(job);
     return { ...job };
   }
@@ -76,7 +106,10 @@ export class JobRegistry {
   cancel(id: string): Job {
     const entry = this.jobs.get(id);
     if (!entry) throw new ApiError('not_found', `job ${id} does not exist`);
-    if (entry.job.state === 'running' || entry.job.state === 'queued') {
+    if (entry.job.state === 'queued') {
+      entry.abort.abort();
+      this.finish(entry.job, 'cancelled', null, 'cancelled before it started');
+    } else if (entry.job.state === 'running') {
       entry.abort.abort();
       entry.job.message = 'cancelling';
       this.emit(entry.job);
@@ -99,7 +132,7 @@ export class JobRegistry {
   }
 
   cancelAll(): void {
-    for (const { job } of this.jobs.values()) if (job.state === 'running') this.cancel(job.id);
+    for (const { job } of this.jobs.values()) if (job.state === 'running' || job.state === 'queued') this.cancel(job.id);
   }
 
   /** Cancels every running job and waits (at most `timeoutMs`) until each has stopped writing. */
@@ -121,7 +154,7 @@ export class JobRegistry {
     this.emit(job);
   }
 
-  private eta(entry: { job: Job; startMs: number }): number | null {
+  private eta(entry: Entry): number | null {
     const { done, total, step, steps } = entry.job;
     const progress = done + (steps > 0 ? step / steps : 0);
     if (progress <= 0 || total <= 0) return null;

@@ -23,6 +23,7 @@ import {
   reviewStatus,
   saveFinal,
   saveMask,
+  writeTransaction,
   type Db,
   type StudyRecord,
 } from '../store';
@@ -88,20 +89,17 @@ export const adjudicationHandlers: HandlerGroup<'annotations.history' | 'annotat
     const name = basisName(app.db, from);
     const start = candidates(app.db, study, sliceIndex).get(name);
     if (!start) throw new ApiError('not_found', `slice ${sliceIndex} has no ${name.replace(/^reader:/, 'mask of ')}`);
-    return app.db
-      .transaction(() => {
+    return writeTransaction(app.db, () => {
         const saved = saveMask(app.db, { studyId, sliceIndex, raterId: adjudicatorId, mask: start.mask, source: from.kind === 'model-mean' ? 'model-mean' : 'manual', baseRevision }, adjudicator.name);
         return saved;
-      })
-      .immediate();
+      });
   },
 
   'final.mark': ({ studyId, sliceIndex, adjudicatorId, baseRevision }, app) => {
     const study = getStudy(app.db, studyId);
     checkSlice(study, sliceIndex);
     const adjudicator = adjudicatorOf(app.db, adjudicatorId);
-    return app.db
-      .transaction(() => {
+    return writeTransaction(app.db, () => {
         const latest = latestRevision(app.db, studyId, sliceIndex, adjudicatorId);
         if (latest !== baseRevision)
           throw new ApiError('conflict', `your working mask on slice ${sliceIndex} is at revision ${latest}, not ${baseRevision}; reload it before marking it final`);
@@ -109,8 +107,7 @@ export const adjudicationHandlers: HandlerGroup<'annotations.history' | 'annotat
         const basis = basisOf(app.db, study, sliceIndex, mask);
         const { revision } = saveFinal(app.db, { studyId, sliceIndex, mask, adjudicatorId, fromRevision: latest, basis }, adjudicator.name);
         return finalRevisions(app.db, studyId, sliceIndex).find((r) => r.revision === revision)!;
-      })
-      .immediate();
+      });
   },
 
   'final.get': ({ studyId, sliceIndex, ...viewer }, app) => {

@@ -2,7 +2,7 @@ import { ApiError } from '../../shared/errors';
 import { interpolateSlices } from '../../shared/editing/interpolate';
 import { countMask, packMask, unpackMask } from '../../shared/masks';
 import { sliceLength } from '../../shared/volume';
-import { auditVocabulary, checkSlice, currentStudyMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview } from '../store';
+import { auditVocabulary, checkSlice, currentStudyMasks, ensureRater, getRater, getStudy, listAudit, listRaters, reviewStatuses, saveMask, setReview, writeTransaction } from '../store';
 import { visibleSliceMasks } from './blinding';
 import type { HandlerGroup } from './registry';
 
@@ -11,7 +11,7 @@ export const annotationHandlers: HandlerGroup<
 > = {
   'raters.list': (_req, app) => listRaters(app.db),
 
-  'raters.create': ({ name, role }, app) => app.db.transaction(() => ensureRater(app.db, name, name, role)).immediate(),
+  'raters.create': ({ name, role }, app) => writeTransaction(app.db, () => ensureRater(app.db, name, name, role)),
 
   'annotations.get': ({ studyId, sliceIndex, ...viewer }, app) => {
     const study = getStudy(app.db, studyId);
@@ -46,8 +46,7 @@ export const annotationHandlers: HandlerGroup<
     const rater = getRater(app.db, raterId);
     const [width, height, depth] = study.dims;
     const n = width * height;
-    return app.db
-      .transaction(() => {
+    return writeTransaction(app.db, () => {
         const own = new Map<number, { mask: Uint8Array; revision: number; interpolated: boolean }>();
         for (const [k, masks] of currentStudyMasks(app.db, studyId)) {
           const m = masks.find((x) => x.raterId === raterId);
@@ -66,8 +65,7 @@ export const annotationHandlers: HandlerGroup<
           if (!unchanged) slices.push({ sliceIndex, revision, previous: packMask(before?.mask ?? new Uint8Array(n)) });
         }
         return { keys, slices };
-      })
-      .immediate();
+      });
   },
 
   'review.set': ({ studyId, sliceIndex, raterId, status }, app) => {

@@ -6,7 +6,7 @@ import { sliceLength } from '../../shared/volume';
 import type { AppContext } from '../context';
 import { safeName } from '../../shared/text';
 import { writeDicomSeg, type DicomSeriesMeta, type SegmentToWrite } from '../io/dicom';
-import { currentRun, getSliceResult, segmentDescriptions, type SegmentDescription, type StudyRecord } from '../store';
+import { currentRun, getSliceResult, raterUsedModelMasks, segmentDescriptions, type SegmentDescription, type StudyRecord } from '../store';
 
 /** A whole-volume mask to export: a rater's (raterId set) or a consensus (raterId null). */
 export interface MaskVolume {
@@ -50,10 +50,7 @@ function consensusDescription(raters: MaskVolume[], described: Map<number, Segme
 
 /** A rater who started from the model's mask on any slice made a SEMIAUTOMATIC segmentation. */
 function algorithmTypeOf(app: AppContext, studyId: number, raterId: number): 'MANUAL' | 'SEMIAUTOMATIC' {
-  const row = app.db
-    .prepare("SELECT 1 FROM annotations WHERE study_id = ? AND rater_id = ? AND source IN ('model-mean', 'model-sample') LIMIT 1")
-    .get(studyId, raterId);
-  return row ? 'SEMIAUTOMATIC' : 'MANUAL';
+  return raterUsedModelMasks(app.db, studyId, raterId) ? 'SEMIAUTOMATIC' : 'MANUAL';
 }
 
 /** What a SEG is of: one reader's masks, a consensus, or the model's probabilities. */

@@ -10,12 +10,13 @@ import dcmjs from 'dcmjs';
 import type { ArchiveStudy, Request } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
-import { scanDicomFolder } from '../io/dicom';
+import { scanDicomFolder, type DicomSeriesMeta } from '../io/dicom';
 import { fromPersonName } from '../io/dicom/person-name';
 import { openSecret } from '../pacs/secrets';
 import { retrieveInstance, searchInstances, searchSeries, searchStudies, storeInstance, text, texts, type Endpoint } from '../pacs/dicomweb';
 import {
   deleteArchive,
+  dicomSourceMeta,
   getArchive,
   getRater,
   getStudy,
@@ -24,6 +25,7 @@ import {
   recordStoreAttempt,
   reviewStatus,
   setStudyOrigin,
+  setStudySourcePath,
   storedAlready,
   studyOrigin,
   type ArchiveRecord,
@@ -82,8 +84,7 @@ async function searchArchive(app: AppContext, q: Request<'pacs.search'>): Promis
 }
 
 function storedSeriesUIDs(db: Db): Set<string> {
-  const rows = db.prepare("SELECT source_meta FROM studies WHERE source = 'dicom'").all() as { source_meta: string }[];
-  return new Set(rows.map((r) => (JSON.parse(r.source_meta) as { dicom: { seriesInstanceUID: string } }).dicom.seriesInstanceUID));
+  return new Set(dicomSourceMeta(db).map((r) => (r.sourceMeta.dicom as DicomSeriesMeta).seriesInstanceUID));
 }
 
 type RetrieveRequest = Request<'pacs.retrieve'> & { seriesInstanceUID: string | null };
@@ -141,7 +142,7 @@ function startRetrieve(app: AppContext, req: RetrieveRequest, call: CallContext)
           const retrievedAt = new Date().toISOString();
           for (const m of made) {
             const sourcePath = `${ep.url}/studies/${req.studyInstanceUID}/series/${m.seriesInstanceUID}`;
-            app.db.prepare('UPDATE studies SET source_path = ? WHERE id = ?').run(sourcePath, m.studyId);
+            setStudySourcePath(app.db, m.studyId, sourcePath);
             setStudyOrigin(app.db, m.studyId, {
               archiveName: ep.name,
               archiveUrl: ep.url,

@@ -13,7 +13,7 @@ import type { AppContext } from '../context';
 import type { DicomSeriesMeta } from '../io/dicom';
 import { resolveModel } from '../engine/models';
 import { modelWindow, type WindowPlan } from '../engine/window';
-import { currentMasks, deleteRoi, getRoi, getStudy, insertRois, listRois, listStudies, updateRoi, type NewRoi, type StudyRecord } from '../store';
+import { annotatedSliceIndices, currentMasks, deleteRoi, getRoi, getStudy, insertRois, listRois, listStudies, updateRoi, type NewRoi, type StudyRecord } from '../store';
 import type { HandlerGroup } from './registry';
 
 type Vec3 = [number, number, number];
@@ -123,8 +123,7 @@ export function roisFromRaters(app: AppContext, studyId: number, actor: string):
   const [nx, ny] = study.dims;
   const n = sliceLength(study);
   const marked = new Set<number>();
-  const rows = app.db.prepare('SELECT DISTINCT slice_index AS k FROM annotations WHERE study_id = ?').all(studyId) as { k: number }[];
-  for (const { k } of rows)
+  for (const k of annotatedSliceIndices(app.db, studyId))
     for (const { packed } of currentMasks(app.db, studyId, k)) {
       const m = unpackMask(packed, n);
       for (let i = 0; i < n; i++) if (m[i]) marked.add(k * n + i);

@@ -1,4 +1,4 @@
-import { api, LidcMarkerSchema, type LidcMarker, type Rater, type Response } from '../../shared/api';
+import { api, LidcMarkerSchema, type LidcMarker, type Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { sliceLength } from '../../shared/volume';
 import path from 'node:path';
@@ -6,7 +6,27 @@ import type { DicomSeriesMeta } from '../io/dicom';
 import { readDicomStudy, readSegMasks, type DicomStudy, type SegMasks } from '../io/dicom-sources';
 import { lidcReadsNear, lidcSeriesUID, readLidcReads, type LidcReads } from '../io/lidc-xml';
 import { discover, type ImportedStudy } from '../io/sources';
-import { appendAudit, deleteStudy, ensureRater, getStudy, insertStudy, listStudies, readSlice, readVolume, saveMask, setSegmentDescription, summaryOf, type Db, type StudyRecord } from '../store';
+import {
+  appendAudit,
+  auditRecorded,
+  deleteStudy,
+  dicomSourceMeta,
+  ensureRater,
+  getStudy,
+  insertStudy,
+  listStudies,
+  readSlice,
+  readVolume,
+  saveMask,
+  setSegmentDescription,
+  storeHasStudies,
+  studyIdsBySourcePath,
+  studyRaters,
+  summaryOf,
+  writeTransaction,
+  type Db,
+  type StudyRecord,
+} from '../store';
 import { importOffThread, type ImportProgress } from './import-thread';
 import type { HandlerGroup } from './registry';
 import { formatIssues } from '../../shared/text';
@@ -37,11 +57,10 @@ export interface ImportOptions {
 
 /** The DICOM series already in the store, for SEG objects imported on their own. */
 function storedDicomSeries(db: Db): Map<string, { studyId: number; meta: DicomSeriesMeta }> {
-  const rows = db.prepare("SELECT id, source_meta FROM studies WHERE source = 'dicom'").all() as { id: number; source_meta: string }[];
   return new Map(
-    rows.map((r) => {
-      const meta = (JSON.parse(r.source_meta) as { dicom: DicomSeriesMeta }).dicom;
-      return [meta.seriesInstanceUID, { studyId: r.id, meta }];
+    dicomSourceMeta(db).map(({ studyId, sourceMeta }) => {
+      const meta = sourceMeta.dicom as DicomSeriesMeta;
+      return [meta.seriesInstanceUID, { studyId, meta }];
     }),
   );
 }
@@ -73,14 +92,12 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
   const candidates = [...dicomStudies.map((d) => d.meta), ...[...storedBefore.values()].map((s) => s.meta)];
   const segMasks = dicom.segs.flatMap((seg) => readSegMasks(seg.path, candidates));
 
-  const run = db.transaction((): ImportOutcome => {
+  return writeTransaction(db, (): ImportOutcome => {
     const studyIds: number[] = [];
     if (options.once) {
-      const recorded = db.prepare('SELECT 1 FROM audit_log WHERE action = ? LIMIT 1').get(options.once.action);
-      const empty = (db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number }).n === 0;
-      if (recorded || !empty) return { studyIds, answer: { studies: [], skipped: [] } };
+      if (auditRecorded(db, options.once.action) || storeHasStudies(db)) return { studyIds, answer: { studies: [], skipped: [] } };
     }
-    const known = new Map((db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[]).map((r) => [r.source_path, r.id]));
+    const known = studyIdsBySourcePath(db);
     const stored = storedDicomSeries(db);
     const total = items.length + dicomStudies.length;
     const add = (study: ImportedStudy) => {
@@ -140,7 +157,6 @@ export async function importPaths(db: Db, paths: string[], actor: string, option
     if (!checked.success) throw new ApiError('bad_input', `${paths.join(', ')}: the import cannot be stored (${formatIssues(checked.error.issues, 'answer')}); nothing was imported`);
     return { studyIds, answer: checked.data };
   });
-  return run.immediate();
 }
 
 /** The LIDC point marks kept at import; a store written by another version may hold none, or malformed ones. */
@@ -179,11 +195,7 @@ export const studyHandlers: HandlerGroup<'studies.list' | 'studies.get' | 'studi
   'studies.get': ({ studyId }, app) => {
     const s = getStudy(app.db, studyId);
     const [summary] = listStudies(app.db, studyId);
-    const raters = app.db
-      .prepare(
-        `SELECT DISTINCT r.id, r.name, r.role, r.created_at AS createdAt FROM raters r JOIN annotations a ON a.rater_id = r.id WHERE a.study_id = ? ORDER BY r.name`,
-      )
-      .all(studyId) as Rater[];
+    const raters = studyRaters(app.db, studyId);
     return {
       ...summaryOf(s),
       spacing: s.spacing,

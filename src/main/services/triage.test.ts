@@ -111,14 +111,35 @@ describe('triage', () => {
     const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
     const first = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 1 });
     const second = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 2 });
-    await new Promise((r) => setTimeout(r, 20));
-    expect((await api['jobs.get']({ jobId: second.id })).message).toBe('waiting for the triage run before it to finish');
+    expect(first.state).toBe('running');
+    expect(second).toMatchObject({ state: 'queued', message: 'waiting for the triage run before it to finish' });
+    expect(await api['jobs.get']({ jobId: second.id })).toMatchObject({ state: 'queued' });
+    // Its turn comes when the first has finished: it is running (or done) by then, never queued again.
+    const seen: string[] = [];
+    const off = app.context.jobs.subscribe((j) => j.id === second.id && seen.at(-1) !== j.state && seen.push(j.state));
     const jobs = await Promise.all([first, second].map((j) => app.context.jobs.settled(j.id)));
+    off();
     expect(jobs.map((j) => j.state)).toEqual(['done', 'done']);
+    expect(seen).toEqual(['running', 'done']);
     const rows = runs(app);
     expect(rows.map((r) => [r.seed, r.state])).toEqual([
       [1, 'complete'],
       [2, 'complete'],
+    ]);
+  });
+
+  it('a queued run cancelled before its turn ends at once and never samples', async () => {
+    const { app, api } = newApp();
+    const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
+    const first = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 1 });
+    const second = await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 2 });
+    expect(await api['jobs.cancel']({ jobId: second.id })).toMatchObject({ state: 'cancelled', message: 'cancelled before it started' });
+    expect((await app.context.jobs.settled(first.id)).state).toBe('done');
+    const third = await app.context.jobs.settled((await api['triage.start']({ studyId: study.id, samples: 2, steps: 3, seed: 3 })).id);
+    expect(third.state).toBe('done');
+    expect(runs(app).map((r) => [r.seed, r.state])).toEqual([
+      [1, 'complete'],
+      [3, 'complete'],
     ]);
   });
 
@@ -142,26 +163,33 @@ describe('triage', () => {
     expect(await api['triage.result']({ studyId: study.id, sliceIndex: 0 })).toBeNull();
   });
 
-  it('a run left running by an app that stopped is marked failed, not shown as in progress', async () => {
+  it('a run left running by an app that stopped is failed when the next app starts, not by reads', async () => {
     const { app, api } = newApp();
     const [study] = (await api['studies.import']({ paths: [NODULE] })).studies;
-    // what a crashed process leaves behind: a run marked running with one slice stored
+    // What a crashed process leaves behind: a run marked running, with one slice stored, by a process now gone.
+    const gone = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
     const settings = { studyId: study.id, modelId: 'bayes', modelSha256: 'a'.repeat(64), sampler: 'ddim', seed: 0, samples: 2, steps: 2 };
-    const runId = createRun(app.context.db, settings, 'cpu', 'test');
+    const runId = createRun(app.context.db, settings, 'cpu', 'test', [], gone);
     const empty = new Float32Array(128 * 128);
     saveSliceResult(app.context.db, runId, {
       sliceIndex: 0, width: 128, height: 128, samples: [new Uint8Array(128 * 128), new Uint8Array(128 * 128)], mean: empty, uncertainty: empty, entropy: empty,
       totalUncertainty: 0, lesionUncertainty: 0, score: 0, meanArea: 0, warnings: [], elapsedMs: 1,
     });
-    // a run another live process is sampling stays as it is
-    const setPid = (pid: number) => app.context.db.prepare('UPDATE model_runs SET timings = ? WHERE id = ?').run(JSON.stringify({ pid }), runId);
-    setPid(process.ppid);
+    const workerPid = () => (app.context.db.prepare('SELECT worker_pid AS pid FROM model_runs WHERE id = ?').get(runId) as { pid: number }).pid;
+    expect(workerPid()).toBe(gone);
+    // Reads change nothing: the queue shows what the store holds.
     expect((await api['triage.queue']({ studyId: study.id, raterId: null })).total).toBe(1);
+    expect(await api['triage.result']({ studyId: study.id, sliceIndex: 0 })).toMatchObject({ runId });
     expect(runs(app)[0].state).toBe('running');
-    // one whose process is gone is failed and drops out of the queue
-    setPid(2 ** 22 + 12345); // above Linux's pid_max default: no such process
-    expect((await api['triage.queue']({ studyId: study.id, raterId: null })).total).toBe(0);
-    expect(runs(app)).toEqual([expect.objectContaining({ id: runId, state: 'failed' })]);
+    // A run another live process samples survives the next start-up; the dead process's run does not.
+    const live = createRun(app.context.db, { ...settings, seed: 1 }, 'cpu', 'test', [], process.ppid);
+    const next = createApp({ dataDir: app.context.dataDir, modelsDir: app.context.modelsDir, settings: { forceCpu: true } });
+    opened.push(next);
+    expect(runs(next).map((r) => [r.id, r.state])).toEqual([
+      [runId, 'failed'],
+      [live, 'running'],
+    ]);
+    expect((await next.client()['triage.result']({ studyId: study.id, sliceIndex: 0 }))).toBeNull();
   });
 
   it("refuses a study that is not model-sized without an ROI; a 3 mm CT is resampled to the model's scale inside one", async () => {

@@ -3,7 +3,7 @@
  * scores as a model run with its provenance, and rank slices by uncertainty for review.
  */
 import type { z } from 'zod';
-import type { ModelInfoSchema, QueueItem, ReviewStatus, Roi } from '../../shared/api';
+import type { Job, ModelInfoSchema, QueueItem, ReviewStatus, Roi, SamplerName } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { packMask } from '../../shared/masks';
 import type { AppContext } from '../context';
@@ -13,7 +13,6 @@ import { discoverModels, resolveModel } from '../engine/models';
 import type { SliceMessage } from '../engine/protocol';
 import { cutWindow, modelWindow, pasteWindow, windowOrigin } from '../engine/window';
 import type { ProviderReport } from '../engine/providers';
-import type { SamplerName } from '../engine/sampler';
 import type { JobControl } from '../jobs/registry';
 import {
   createRun,
@@ -26,7 +25,10 @@ import {
   listRois,
   listStudies,
   readSlice,
+  reviewStatuses,
+  runningRuns,
   saveSliceResult,
+  statusesAcrossRaters,
   sliceScores,
   type Db,
   type RunSettings,
@@ -38,14 +40,11 @@ import { isModelSized, knownSpacing } from './rois';
 
 type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
-/** What the last sampling worker found about providers, per app: the models view shows it. */
-const lastProvider = new WeakMap<AppContext, ProviderReport>();
-/** Models that failed to load (contract mismatch, corrupt file), by sha256: the models view shows why. */
-const loadProblems = new WeakMap<AppContext, Map<string, string>>();
-/** Runs this process is sampling right now; any other run still marked 'running' was interrupted. */
-const liveRuns = new WeakMap<AppContext, Set<number>>();
+/** What triage needs of the app context (it is made before the context that holds it). */
+export type TriageDeps = Pick<AppContext, 'db' | 'jobs' | 'modelsDir' | 'settings'>;
+
 /** Runs queue behind each other: two concurrent runs would only halve each other's speed on the same cores. */
-const runQueue = new WeakMap<AppContext, { tail: Promise<unknown>; pending: number }>();
+const SAMPLING_LANE = { name: 'sampling', waiting: 'waiting for the triage run before it to finish' };
 
 export interface TriageOptions {
   modelId: string | null;
@@ -59,7 +58,7 @@ export interface TriageOptions {
 }
 
 /** The settings a run is identified by, with the model's defaults filled in. */
-export function runSettings(app: AppContext, studyId: number, o: TriageOptions) {
+export function runSettings(app: Pick<AppContext, 'modelsDir'>, studyId: number, o: TriageOptions) {
   const model = resolveModel(app.modelsDir, o.modelId);
   const T = model.card.schedule.T;
   const sampler = o.sampler ?? model.card.defaults.sampler;
@@ -93,7 +92,7 @@ type Regions = { kind: 'whole' } | { kind: 'rois'; rois: Roi[]; size: [number, n
  * A study whose slices are not what the model takes is never shrunk to it whole: it is sampled only inside its
  * regions of interest, at the model's scale, and refused without one.
  */
-export function planRegions(app: AppContext, study: StudyRecord, card: ModelCard, roiIds: number[] | null): Regions {
+export function planRegions(app: Pick<AppContext, 'db'>, study: StudyRecord, card: ModelCard, roiIds: number[] | null): Regions {
   const rois = roiIds === null ? listRois(app.db, study.id) : roiIds.map((id) => getRoi(app.db, id));
   const foreign = rois.find((r) => r.studyId !== study.id);
   if (foreign) throw new ApiError('bad_input', `ROI ${foreign.id} belongs to study ${foreign.studyId}, not ${study.id}`);
@@ -122,35 +121,6 @@ function cropsOf(regions: Extract<Regions, { kind: 'rois' }>): Crop[] {
 
 const regionsKey = (regions: Regions) =>
   regions.kind === 'whole' ? '' : JSON.stringify(regions.rois.map((r) => ({ id: r.id, center: r.center, slices: r.slices, window: regions.size })));
-
-export function startTriage(app: AppContext, studyId: number, options: TriageOptions, actor: string) {
-  const study = getStudy(app.db, studyId);
-  const { model, settings } = runSettings(app, studyId, options);
-  const regions = planRegions(app, study, model.card, options.roiIds ?? null);
-  settings.regions = regionsKey(regions);
-  const crops = regions.kind === 'rois' ? cropsOf(regions) : null;
-  const total = crops ? crops.length : study.dims[2];
-  const stored = findCompleteRun(app.db, settings);
-  if (stored) {
-    return app.jobs.start('triage', studyId, total, async (control) => {
-      for (const w of stored.warnings) control.warn(w);
-      control.progress({ done: total, step: settings.steps, steps: settings.steps });
-      return `served from stored run ${stored.id} (${settings.modelId}, ${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
-    });
-  }
-  return app.jobs.start('triage', studyId, total, (control) => {
-    const queue = runQueue.get(app) ?? { tail: Promise.resolve(), pending: 0 };
-    runQueue.set(app, queue);
-    if (queue.pending > 0) control.progress({ message: 'waiting for the triage run before it to finish' });
-    queue.pending++;
-    const mine = queue.tail
-      .catch(() => undefined)
-      .then(() => runTriage(app, study, model, settings, regions.kind === 'rois' ? regions.warnings : [], crops, control, actor))
-      .finally(() => queue.pending--);
-    queue.tail = mine;
-    return mine;
-  });
-}
 
 /**
  * Puts a slice's sampled windows back into the slice: samples, mean, uncertainty and entropy are the window's
@@ -199,107 +169,128 @@ export function pasteSlice(study: Pick<StudyRecord, 'dims'>, parts: { crop: Crop
   };
 }
 
-async function runTriage(
-  app: AppContext,
-  study: StudyRecord,
-  model: ReturnType<typeof resolveModel>,
-  settings: RunSettings,
-  runWarnings: string[],
-  crops: Crop[] | null,
-  control: JobControl,
-  actor: string,
-): Promise<string> {
-  if (control.signal.aborted) throw new ApiError('cancelled', 'triage was cancelled before it started');
-  for (const w of runWarnings) control.warn(w);
-  const [width, height] = study.dims;
-  const image = { intensity: study.intensity, window: study.window };
-  const slices = crops
-    ? crops.map((c) => ({ index: c.sliceIndex, width: c.size[0], height: c.size[1], data: cutWindow(readSlice(app.db, study, c.sliceIndex), width, height, c.origin, c.size), ...image }))
-    : Array.from({ length: study.dims[2] }, (_, k) => ({ index: k, width, height, data: readSlice(app.db, study, k), ...image }));
-  const started = performance.now();
-  const live = liveRunsOf(app);
-  let runId: number | null = null;
-  let loadMs = 0;
-  let done = 0;
-  let pending: { crop: Crop; result: SliceMessage }[] = [];
-  control.progress({ message: `loading ${settings.modelId}` });
-  const handle = startSampling(
-    {
-      model: { file: model.file, card: model.card },
-      session: { forceCpu: app.settings.forceCpu },
-      settings: { sampler: settings.sampler as SamplerName, steps: settings.steps, samples: settings.samples, seed: settings.seed, eta: 0 },
-      label: study.name,
-      slices,
-    },
-    {
-      ready: (report, ms) => {
-        lastProvider.set(app, report);
-        loadMs = ms;
-        runId = createRun(app.db, settings, report.active ?? 'none', actor, runWarnings);
-        // Which process samples it, so another process sharing the database can tell a live run from a dead one.
-        app.db.prepare('UPDATE model_runs SET timings = ? WHERE id = ?').run(JSON.stringify({ pid: process.pid }), runId);
-        live.add(runId);
-        const skipped = report.attempts.filter((a) => !a.ok && a.provider !== report.active);
-        control.progress({ message: `sampling on ${report.active}${skipped.length ? ` (${skipped.map((a) => `${a.provider}: ${a.reason}`).join('; ')})` : ''}` });
-      },
-      progress: (p) =>
-        control.progress({ done: p.done, step: p.step, steps: p.steps, message: `${crops ? 'window' : 'slice'} ${p.done + 1} of ${p.slices} (slice ${p.sliceIndex}), step ${p.step} of ${p.steps}` }),
-      slice: (s) => {
-        if (runId === null) throw new ApiError('internal', 'the sampling worker sent a slice before its model was ready');
-        if (crops) {
-          // Windows arrive in the order they were sent; a slice is stored once all of its windows are in.
-          const crop = crops[done];
-          pending.push({ crop, result: s });
-          if (crops[done + 1]?.sliceIndex !== crop.sliceIndex) {
-            saveSliceResult(app.db, runId, pasteSlice(study, pending));
-            pending = [];
-          }
-        } else saveSliceResult(app.db, runId, s);
-        done++;
-        control.progress({ done, step: 0 });
-      },
-    },
-  );
-  const onAbort = () => handle.cancel();
-  control.signal.addEventListener('abort', onAbort);
-  try {
-    await handle.done;
-    const totalMs = performance.now() - started;
-    finishRun(app.db, runId!, 'complete', { loadMs, totalMs, msPerSlice: (totalMs - loadMs) / Math.max(1, done), slices: done }, null, actor);
-    return `run ${runId}: ${done} ${crops ? 'ROI windows' : 'slices'} sampled (${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
-  } catch (e) {
-    const error = ApiError.from(e);
-    if (runId === null && error.code === 'bad_input') {
-      const known = loadProblems.get(app) ?? new Map<string, string>();
-      loadProblems.set(app, known.set(settings.modelSha256, error.message));
-    }
-    if (runId !== null)
-      finishRun(app.db, runId, error.code === 'cancelled' ? 'cancelled' : 'failed', { loadMs, totalMs: performance.now() - started, slices: done }, error.code === 'cancelled' ? null : error.message, actor);
-    throw error;
-  } finally {
-    control.signal.removeEventListener('abort', onAbort);
-    if (runId !== null) live.delete(runId);
-  }
-}
-
-function liveRunsOf(app: AppContext): Set<number> {
-  const live = liveRuns.get(app) ?? new Set<number>();
-  liveRuns.set(app, live);
-  return live;
-}
-
 /**
- * A run left 'running' by an app that stopped mid-run (crash, power loss) would show its partial results as if
- * still coming in: mark it failed, keeping what it stored, so the queue shows only live or complete runs.
+ * Triage on the app context: starts runs (one at a time, in the job registry's sampling lane) and keeps what this
+ * process learnt about models: the last sampling worker's provider report, and the models that failed to load.
  */
-export function failInterruptedRuns(app: AppContext): void {
-  const live = liveRunsOf(app);
-  const running = app.db.prepare("SELECT id, timings FROM model_runs WHERE state = 'running'").all() as { id: number; timings: string }[];
-  for (const { id, timings } of running) {
-    if (live.has(id)) continue;
-    const pid = (JSON.parse(timings) as { pid?: number }).pid;
-    if (pid !== undefined && pid !== process.pid && processAlive(pid)) continue; // e.g. `caldiff triage` beside the app
-    finishRun(app.db, id, 'failed', {}, 'interrupted: the app stopped during this run', 'triage');
+export class TriageService {
+  /** What the last sampling worker found about providers: the models view shows it. */
+  private lastProvider: ProviderReport | null = null;
+  /** Models that failed to load (contract mismatch, corrupt file), by sha256: the models view shows why. */
+  private readonly loadProblems = new Map<string, string>();
+
+  constructor(private readonly app: TriageDeps) {}
+
+  start(studyId: number, options: TriageOptions, actor: string): Job {
+    const { app } = this;
+    const study = getStudy(app.db, studyId);
+    const { model, settings } = runSettings(app, studyId, options);
+    const regions = planRegions(app, study, model.card, options.roiIds ?? null);
+    settings.regions = regionsKey(regions);
+    const crops = regions.kind === 'rois' ? cropsOf(regions) : null;
+    const total = crops ? crops.length : study.dims[2];
+    const stored = findCompleteRun(app.db, settings);
+    if (stored) {
+      return app.jobs.start('triage', studyId, total, async (control) => {
+        for (const w of stored.warnings) control.warn(w);
+        control.progress({ done: total, step: settings.steps, steps: settings.steps });
+        return `served from stored run ${stored.id} (${settings.modelId}, ${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
+      });
+    }
+    const runWarnings = regions.kind === 'rois' ? regions.warnings : [];
+    return app.jobs.start('triage', studyId, total, (control) => this.run(study, model, settings, runWarnings, crops, control, actor), { lane: SAMPLING_LANE });
+  }
+
+  models(): { models: ModelInfo[]; provider: ProviderReport | null } {
+    return { models: listModels(this.app.modelsDir, this.loadProblems), provider: this.lastProvider };
+  }
+
+  /**
+   * A run left 'running' by an app that stopped mid-run (crash, power loss) would show its partial results as if
+   * still coming in: at start-up, mark it failed, keeping what it stored, so the queue shows only live or complete
+   * runs. A run another live process samples (e.g. `caldiff triage` beside the app) is left alone; one marked with
+   * this process's id was left by a dead process whose id has been reused, as this process has not started any.
+   */
+  failInterruptedRuns(): void {
+    for (const { id, workerPid } of runningRuns(this.app.db)) {
+      if (workerPid !== null && workerPid !== process.pid && processAlive(workerPid)) continue;
+      finishRun(this.app.db, id, 'failed', {}, 'interrupted: the app stopped during this run', 'triage');
+    }
+  }
+
+  private async run(
+    study: StudyRecord,
+    model: ReturnType<typeof resolveModel>,
+    settings: RunSettings,
+    runWarnings: string[],
+    crops: Crop[] | null,
+    control: JobControl,
+    actor: string,
+  ): Promise<string> {
+    const { app } = this;
+    if (control.signal.aborted) throw new ApiError('cancelled', 'triage was cancelled before it started');
+    for (const w of runWarnings) control.warn(w);
+    const [width, height] = study.dims;
+    const image = { intensity: study.intensity, window: study.window };
+    const slices = crops
+      ? crops.map((c) => ({ index: c.sliceIndex, width: c.size[0], height: c.size[1], data: cutWindow(readSlice(app.db, study, c.sliceIndex), width, height, c.origin, c.size), ...image }))
+      : Array.from({ length: study.dims[2] }, (_, k) => ({ index: k, width, height, data: readSlice(app.db, study, k), ...image }));
+    const started = performance.now();
+    let runId: number | null = null;
+    let loadMs = 0;
+    let done = 0;
+    let pending: { crop: Crop; result: SliceMessage }[] = [];
+    control.progress({ message: `loading ${settings.modelId}` });
+    const handle = startSampling(
+      {
+        model: { file: model.file, card: model.card },
+        session: { forceCpu: app.settings.forceCpu },
+        settings: { sampler: settings.sampler as SamplerName, steps: settings.steps, samples: settings.samples, seed: settings.seed, eta: 0 },
+        label: study.name,
+        slices,
+      },
+      {
+        ready: (report, ms) => {
+          this.lastProvider = report;
+          loadMs = ms;
+          runId = createRun(app.db, settings, report.active ?? 'none', actor, runWarnings, process.pid);
+          const skipped = report.attempts.filter((a) => !a.ok && a.provider !== report.active);
+          control.progress({ message: `sampling on ${report.active}${skipped.length ? ` (${skipped.map((a) => `${a.provider}: ${a.reason}`).join('; ')})` : ''}` });
+        },
+        progress: (p) =>
+          control.progress({ done: p.done, step: p.step, steps: p.steps, message: `${crops ? 'window' : 'slice'} ${p.done + 1} of ${p.slices} (slice ${p.sliceIndex}), step ${p.step} of ${p.steps}` }),
+        slice: (s) => {
+          if (runId === null) throw new ApiError('internal', 'the sampling worker sent a slice before its model was ready');
+          if (crops) {
+            // Windows arrive in the order they were sent; a slice is stored once all of its windows are in.
+            const crop = crops[done];
+            pending.push({ crop, result: s });
+            if (crops[done + 1]?.sliceIndex !== crop.sliceIndex) {
+              saveSliceResult(app.db, runId, pasteSlice(study, pending));
+              pending = [];
+            }
+          } else saveSliceResult(app.db, runId, s);
+          done++;
+          control.progress({ done, step: 0 });
+        },
+      },
+    );
+    const onAbort = () => handle.cancel();
+    control.signal.addEventListener('abort', onAbort);
+    try {
+      await handle.done;
+      const totalMs = performance.now() - started;
+      finishRun(app.db, runId!, 'complete', { loadMs, totalMs, msPerSlice: (totalMs - loadMs) / Math.max(1, done), slices: done }, null, actor);
+      return `run ${runId}: ${done} ${crops ? 'ROI windows' : 'slices'} sampled (${settings.sampler} K=${settings.steps}, N=${settings.samples}, seed ${settings.seed})`;
+    } catch (e) {
+      const error = ApiError.from(e);
+      if (runId === null && error.code === 'bad_input') this.loadProblems.set(settings.modelSha256, error.message);
+      if (runId !== null)
+        finishRun(app.db, runId, error.code === 'cancelled' ? 'cancelled' : 'failed', { loadMs, totalMs: performance.now() - started, slices: done }, error.code === 'cancelled' ? null : error.message, actor);
+      throw error;
+    } finally {
+      control.signal.removeEventListener('abort', onAbort);
+    }
   }
 }
 
@@ -314,27 +305,8 @@ function processAlive(pid: number): boolean {
 
 // ---------- the queue ----------
 
-/**
- * Review status of slices across all raters (the store keeps one per rater): a slice anyone asked to look at again
- * is 'second-look', else one anybody reviewed is 'reviewed'.
- */
-function statusesAcrossRaters(db: Db, studyId: number): Map<number, ReviewStatus> {
-  const rows = db
-    .prepare(
-      `SELECT slice_index AS sliceIndex, MAX(CASE status WHEN 'second-look' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END) AS rank
-       FROM reviews WHERE study_id = ? GROUP BY slice_index`,
-    )
-    .all(studyId) as { sliceIndex: number; rank: number }[];
-  const names: ReviewStatus[] = ['unreviewed', 'reviewed', 'second-look'];
-  return new Map(rows.map((r) => [r.sliceIndex, names[r.rank]]));
-}
-
 function statusesOfRater(db: Db, studyId: number, raterId: number): Map<number, ReviewStatus> {
-  const rows = db.prepare('SELECT slice_index AS sliceIndex, status FROM reviews WHERE study_id = ? AND rater_id = ?').all(studyId, raterId) as {
-    sliceIndex: number;
-    status: ReviewStatus;
-  }[];
-  return new Map(rows.map((r) => [r.sliceIndex, r.status]));
+  return new Map(reviewStatuses(db, studyId, raterId).map((r) => [r.sliceIndex, r.status]));
 }
 
 /** Every scored slice of the study (or of all studies), most uncertain first. */
@@ -374,9 +346,9 @@ export function triageQueue(db: Db, studyId: number | null, raterId: number | nu
 
 // ---------- models ----------
 
-export function listModels(app: AppContext): ModelInfo[] {
-  return discoverModels(app.modelsDir).map((e) => {
-    const problem = e.problem ?? (e.card && loadProblems.get(app)?.get(e.card.sha256)) ?? null;
+function listModels(modelsDir: string, loadProblems: Map<string, string>): ModelInfo[] {
+  return discoverModels(modelsDir).map((e) => {
+    const problem = e.problem ?? (e.card && loadProblems.get(e.card.sha256)) ?? null;
     return {
       id: e.id,
       name: e.card?.name ?? e.id,
@@ -391,18 +363,14 @@ export function listModels(app: AppContext): ModelInfo[] {
 }
 
 export const triageHandlers: HandlerGroup<'models.list' | 'triage.start' | 'triage.queue' | 'triage.result'> = {
-  'models.list': (_req, app) => ({ models: listModels(app), provider: lastProvider.get(app) ?? null }),
+  'models.list': (_req, app) => app.triage.models(),
 
-  'triage.start': (req, app, call) => startTriage(app, req.studyId, req, `triage (${call.transport})`),
+  'triage.start': (req, app, call) => app.triage.start(req.studyId, req, `triage (${call.transport})`),
 
-  'triage.queue': ({ studyId, raterId }, app) => {
-    failInterruptedRuns(app);
-    return triageQueue(app.db, studyId, raterId);
-  },
+  'triage.queue': ({ studyId, raterId }, app) => triageQueue(app.db, studyId, raterId),
 
   'triage.result': ({ studyId, sliceIndex }, app) => {
     getStudy(app.db, studyId);
-    failInterruptedRuns(app);
     const run = currentRun(app.db, studyId);
     const result = run && getSliceResult(app.db, run.id, sliceIndex);
     if (!run || !result) return null;

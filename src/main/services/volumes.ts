@@ -1,7 +1,6 @@
 import { currentRun, getSliceResult, getStudy } from '../store';
 import { visibleStudyMasks } from './blinding';
 import type { HandlerGroup } from './registry';
-import { failInterruptedRuns } from './triage';
 
 /** Whole-study reads for the views that show every slice at once (coronal, sagittal, 3D). */
 export const volumeHandlers: HandlerGroup<'annotations.volume' | 'triage.volume'> = {
@@ -21,7 +20,6 @@ export const volumeHandlers: HandlerGroup<'annotations.volume' | 'triage.volume'
 
   'triage.volume': ({ studyId }, app) => {
     const study = getStudy(app.db, studyId);
-    failInterruptedRuns(app);
     const run = currentRun(app.db, studyId);
     if (!run) return null;
     const slices = [];

@@ -1,11 +1,9 @@
-import type { RaterRole } from '../../shared/api';
+import type { MaskSource, RaterRole } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { countMask, masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
 import { deflateArray, inflateBytes } from './codec';
 import type { Db } from './database';
-
-export type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 
 export interface CurrentMask {
   raterId: number;
@@ -136,4 +134,14 @@ export function restoreMask(db: Db, s: { studyId: number; sliceIndex: number; ra
     if (!saved.unchanged) appendAudit(db, { actor, action: 'annotation.restore', studyId: s.studyId, sliceIndex: s.sliceIndex, detail: `revision ${s.revision} restored as revision ${saved.revision}` });
     return saved;
   }).immediate();
+}
+
+/** The slices of a study any rater has a mask on. */
+export function annotatedSliceIndices(db: Db, studyId: number): number[] {
+  return (db.prepare('SELECT DISTINCT slice_index AS k FROM annotations WHERE study_id = ?').all(studyId) as { k: number }[]).map((r) => r.k);
+}
+
+/** Whether the rater started from the model's mask (mean or a sample) on any slice of the study. */
+export function raterUsedModelMasks(db: Db, studyId: number, raterId: number): boolean {
+  return db.prepare("SELECT 1 FROM annotations WHERE study_id = ? AND rater_id = ? AND source IN ('model-mean', 'model-sample') LIMIT 1").get(studyId, raterId) !== undefined;
 }

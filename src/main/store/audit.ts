@@ -58,3 +58,7 @@ export function auditVocabulary(db: Db): { actions: string[]; actors: string[] }
   const actors = (db.prepare('SELECT DISTINCT actor FROM audit_log ORDER BY actor').all() as { actor: string }[]).map((r) => r.actor);
   return { actions, actors };
 }
+
+export function auditRecorded(db: Db, action: string): boolean {
+  return db.prepare('SELECT 1 FROM audit_log WHERE action = ? LIMIT 1').get(action) !== undefined;
+}

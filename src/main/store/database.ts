@@ -8,6 +8,14 @@ export type Db = Database.Database;
 
 export const DATABASE_FILE = 'caldiff.sqlite';
 
+/**
+ * Runs `work` as one IMMEDIATE transaction (the write lock taken when it begins, see "Several processes on one
+ * store"): for a caller that composes several store writes into one change, such as an import.
+ */
+export function writeTransaction<T>(db: Db, work: () => T): T {
+  return db.transaction(work).immediate();
+}
+
 /** Opens (creating if needed) the one database file of a data directory, migrated to the current schema. */
 export function openDatabase(dataDir: string, list: Migration[] = migrations): Db {
   mkdirSync(dataDir, { recursive: true });

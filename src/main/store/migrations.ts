@@ -242,4 +242,14 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'the sampling process of a run in its own column',
+    sql: `
+      -- Which process samples a running run, so another process sharing the database can tell a live run from one
+      -- whose app died. It lived inside the timings JSON before; a run still running keeps its process.
+      ALTER TABLE model_runs ADD COLUMN worker_pid INTEGER;
+      UPDATE model_runs SET worker_pid = json_extract(timings, '$.pid') WHERE state = 'running' AND json_valid(timings);
+    `,
+  },
 ];

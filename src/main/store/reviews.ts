@@ -24,3 +24,18 @@ export function reviewStatus(db: Db, studyId: number, sliceIndex: number, raterI
     | undefined;
   return row?.status ?? 'unreviewed';
 }
+
+/**
+ * Review status of slices across all raters (one row per rater): a slice anyone asked to look at again is
+ * 'second-look', else one anybody reviewed is 'reviewed'.
+ */
+export function statusesAcrossRaters(db: Db, studyId: number): Map<number, ReviewStatus> {
+  const rows = db
+    .prepare(
+      `SELECT slice_index AS sliceIndex, MAX(CASE status WHEN 'second-look' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END) AS rank
+       FROM reviews WHERE study_id = ? GROUP BY slice_index`,
+    )
+    .all(studyId) as { sliceIndex: number; rank: number }[];
+  const names: ReviewStatus[] = ['unreviewed', 'reviewed', 'second-look'];
+  return new Map(rows.map((r) => [r.sliceIndex, names[r.rank]]));
+}

@@ -2,7 +2,7 @@ import { packMask, unpackMask } from '../../shared/masks';
 import { appendAudit } from './audit';
 import { deflateArray, inflateBytes, inflateFloat32 } from './codec';
 import type { Db } from './database';
-import type { SliceOutputs } from '../engine/outputs';
+import type { SliceResult } from '../domain';
 
 /** What makes two runs interchangeable: same study, model (by content), sampler and settings. */
 export interface RunSettings {
@@ -29,16 +29,7 @@ export interface RunRecord extends RunSettings {
   finishedAt: string | null;
 }
 
-/** One slice of a run as stored: the engine's outputs plus where and how they were made. */
-export interface SliceResult extends SliceOutputs {
-  sliceIndex: number;
-  width: number;
-  height: number;
-  warnings: string[];
-  elapsedMs: number;
-  /** The region of interest it was cut out of; null (the default): the whole image. */
-  roiId?: number | null;
-}
+export type { SliceResult } from '../domain';
 
 const runColumns = `id, study_id AS studyId, model_id AS modelId, model_sha256 AS modelSha256, provider, sampler, seed, samples, steps,
   regions, state, timings, error, warnings, started_at AS startedAt, finished_at AS finishedAt`;
@@ -49,14 +40,15 @@ function toRun(r: RunRow): RunRecord {
   return { ...r, timings: JSON.parse(r.timings), warnings: JSON.parse(r.warnings) };
 }
 
-export function createRun(db: Db, s: RunSettings, provider: string, actor: string, warnings: string[] = []): number {
+/** `workerPid`: the process sampling it (failInterruptedRuns must not fail a run another live process samples). */
+export function createRun(db: Db, s: RunSettings, provider: string, actor: string, warnings: string[] = [], workerPid: number = process.pid): number {
   return db.transaction(() => {
     const { lastInsertRowid } = db
       .prepare(
-        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, regions, warnings, state, started_at)
-         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, @regions, @warnings, 'running', @at)`,
+        `INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, regions, warnings, state, worker_pid, started_at)
+         VALUES (@studyId, @modelId, @modelSha256, @provider, @sampler, @seed, @samples, @steps, @regions, @warnings, 'running', @workerPid, @at)`,
       )
-      .run({ ...s, regions: s.regions ?? '', provider, warnings: JSON.stringify(warnings), at: new Date().toISOString() });
+      .run({ ...s, regions: s.regions ?? '', provider, warnings: JSON.stringify(warnings), workerPid, at: new Date().toISOString() });
     const id = Number(lastInsertRowid);
     appendAudit(db, { actor, action: 'run.start', studyId: s.studyId, detail: `run ${id}: ${s.modelId} ${s.sampler} N=${s.samples} K=${s.steps} seed=${s.seed} on ${provider}` });
     return id;
@@ -69,6 +61,11 @@ export function finishRun(db: Db, runId: number, state: 'complete' | 'cancelled'
     const run = getRun(db, runId);
     appendAudit(db, { actor, action: `run.${state}`, studyId: run?.studyId ?? null, detail: `run ${runId}${error ? `: ${error}` : ''}` });
   }).immediate();
+}
+
+/** Runs still marked 'running', with the process that samples (or sampled) each; null for one from before it was kept. */
+export function runningRuns(db: Db): { id: number; workerPid: number | null }[] {
+  return db.prepare("SELECT id, worker_pid AS workerPid FROM model_runs WHERE state = 'running'").all() as { id: number; workerPid: number | null }[];
 }
 
 export function getRun(db: Db, runId: number): RunRecord | undefined {

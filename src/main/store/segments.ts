@@ -1,12 +1,7 @@
-import type { Code } from '../io/dicom/types';
+import type { Code, SegmentDescription } from '../domain';
 import type { Db } from './database';
 
-/** What a rater's masks on a study depict, as an imported DICOM SEG described its segment. */
-export interface SegmentDescription {
-  label: string;
-  category: Code | null;
-  type: Code | null;
-}
+export type { SegmentDescription } from '../domain';
 
 export function setSegmentDescription(db: Db, studyId: number, raterId: number, d: SegmentDescription): void {
   db.prepare('INSERT OR REPLACE INTO segment_descriptions (study_id, rater_id, label, category, type) VALUES (?, ?, ?, ?, ?)').run(

@@ -18,6 +18,7 @@ import {
   setReview,
   reviewStatus,
   getStudy,
+  runningRuns,
   type Db,
   type NewStudy,
 } from '.';
@@ -67,6 +68,25 @@ describe('store', () => {
     expect(db.prepare('PRAGMA table_info(raters)').all().map((c) => (c as { name: string }).name)).toContain('initials');
     db.close();
     expect(() => openDatabase(dir)).toThrow(/newer than this build/);
+  });
+
+  it('migration 7 moves a running run\'s process id out of its timings into worker_pid', () => {
+    const dir = tempDir();
+    const before = openDatabase(dir, migrations.filter((m) => m.version < 7));
+    const studyId = before.transaction(() => insertStudy(before, smallStudy(), 'test'))();
+    const run = (state: string, timings: string) =>
+      Number(
+        before
+          .prepare("INSERT INTO model_runs (study_id, model_id, model_sha256, provider, sampler, seed, samples, steps, state, timings, started_at) VALUES (?, 'm', 's', 'cpu', 'ddim', 0, 2, 2, ?, ?, 'now')")
+          .run(studyId, state, timings).lastInsertRowid,
+      );
+    const running = run('running', JSON.stringify({ pid: 4242 }));
+    const finished = run('complete', JSON.stringify({ loadMs: 3 }));
+    before.close();
+    const db = openDatabase(dir);
+    expect(runningRuns(db)).toEqual([{ id: running, workerPid: 4242 }]);
+    expect(db.prepare('SELECT worker_pid AS pid FROM model_runs WHERE id = ?').get(finished)).toEqual({ pid: null });
+    db.close();
   });
 
   it('stores a volume slice by slice and reads back identical voxels and geometry', () => {

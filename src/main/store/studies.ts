@@ -1,22 +1,12 @@
-import type { StudySummary } from '../../shared/api';
+import type { Rater, StudySummary } from '../../shared/api';
+import type { NewStudy, StudySource } from '../domain';
 import { ApiError } from '../../shared/errors';
 import { sliceLength, voxelArrayOf, type Geometry, type Intensity, type Volume, type VoxelArray, type VoxelType, type Window } from '../../shared/volume';
 import { appendAudit } from './audit';
 import { deflateArray, inflateVoxels } from './codec';
 import type { Db } from './database';
 
-export type StudySource = StudySummary['source'];
-
-/** A study as import produces it: the volume plus what export needs to line up with the original files. */
-export interface NewStudy {
-  name: string;
-  patientId: string | null;
-  source: StudySource;
-  sourcePath: string;
-  volume: Volume;
-  sourceMeta: Record<string, unknown>;
-  notes: string[];
-}
+export type { NewStudy, StudySource } from '../domain';
 
 export interface StudyRecord extends Geometry {
   id: number;
@@ -216,4 +206,32 @@ export function deleteStudy(db: Db, id: number, actor: string): void {
     db.prepare('DELETE FROM studies WHERE id = ?').run(id);
     appendAudit(db, { actor, action: 'study.delete', studyId: id, detail: study.name });
   }).immediate();
+}
+
+/** The DICOM studies' source metadata (its `dicom` member is the io layer's DicomSeriesMeta). */
+export function dicomSourceMeta(db: Db): { studyId: number; sourceMeta: Record<string, unknown> }[] {
+  const rows = db.prepare("SELECT id, source_meta FROM studies WHERE source = 'dicom'").all() as { id: number; source_meta: string }[];
+  return rows.map((r) => ({ studyId: r.id, sourceMeta: JSON.parse(r.source_meta) as Record<string, unknown> }));
+}
+
+/** Each imported path and the study it became (an import skips a path already there). */
+export function studyIdsBySourcePath(db: Db): Map<string, number> {
+  const rows = db.prepare('SELECT id, source_path FROM studies').all() as { id: number; source_path: string }[];
+  return new Map(rows.map((r) => [r.source_path, r.id]));
+}
+
+export function storeHasStudies(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM studies LIMIT 1').get() !== undefined;
+}
+
+/** Must run inside the caller's transaction (the archive retrieval names the series' URL as it imports it). */
+export function setStudySourcePath(db: Db, studyId: number, sourcePath: string): void {
+  db.prepare('UPDATE studies SET source_path = ? WHERE id = ?').run(sourcePath, studyId);
+}
+
+/** The raters with a mask on the study, by name. */
+export function studyRaters(db: Db, studyId: number): Rater[] {
+  return db
+    .prepare(`SELECT DISTINCT r.id, r.name, r.role, r.created_at AS createdAt FROM raters r JOIN annotations a ON a.rater_id = r.id WHERE a.study_id = ? ORDER BY r.name`)
+    .all(studyId) as Rater[];
 }

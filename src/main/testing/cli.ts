@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CliContext, Command } from '../cli/command';
+import { commandValues, type CliContext, type Command } from '../cli/command';
 import { REPO_ROOT } from './paths';
 
 export const CALDIFF = path.join(REPO_ROOT, 'bin', 'caldiff.js');
@@ -34,7 +34,7 @@ export async function runWithoutStore(command: Command, values: CliContext['valu
   const out: string[] = [];
   const err: string[] = [];
   const code = await command.run({
-    values,
+    values: commandValues(command, values),
     positionals: [],
     json,
     app: () => {

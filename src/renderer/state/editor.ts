@@ -1,12 +1,11 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { Response } from '../../shared/api';
+import type { MaskSource, Response } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
 import { masksEqual, packMask, unpackMask } from '../../shared/masks';
 import { api } from '../api';
 import type { MaskEdit } from '../tools/types';
 import { EditHistory } from './history';
 
-type MaskSource = 'manual' | 'model-mean' | 'model-sample' | 'imported';
 export type OtherMask = Response<'annotations.get'>['masks'][number] & { pixels: Uint8Array };
 
 /** One interpolation as annotations.interpolate answered it, for its undo. */

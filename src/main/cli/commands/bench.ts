@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../../shared/errors';
 import type { Summary } from '../../../shared/metrics/aggregate';
-import { defaultModelsDir } from '../../app';
+import { defaultModelsDir } from '../../locations';
 import { compareQuality, median, quality, QUALITY_KEYS, sampleBenchSlices, stepMs, torchTiming, validationSlices, type PairedDifference, type Quality } from '../../engine/bench';
 import { resolveModel } from '../../engine/models';
 import { cpuForcedByEnv, physicalCores } from '../../engine/providers';
@@ -25,16 +25,16 @@ interface KQuality {
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'sampling benchmark: ms per slice, speed-up over the naive schedule, onnxruntime vs PyTorch, K vs T steps quality',
-  usage: 'caldiff bench [--model ID] [--slices N] [--full-slices N] [--steps K] [--quality-steps K1,K2,...] [--no-torch] [--no-full] [--json]',
+  forms: [],
   options: {
-    model: { type: 'string' },
-    'models-dir': { type: 'string' },
-    slices: { type: 'string' },
-    'full-slices': { type: 'string' },
-    steps: { type: 'string' },
-    'quality-steps': { type: 'string' },
-    'no-torch': { type: 'boolean', default: false },
-    'no-full': { type: 'boolean', default: false },
+    model: { type: 'string', value: 'ID', help: 'the model to measure (default: the first usable one)' },
+    'models-dir': { type: 'string', value: 'DIR', help: "where model cards are found (default: CALDIFF_MODELS_DIR or the app's models/)" },
+    slices: { type: 'string', value: 'N', help: 'validation slices timed for speed', default: '8' },
+    'full-slices': { type: 'string', value: 'N', help: 'validation slices sampled over all T steps for quality', default: '4' },
+    steps: { type: 'string', value: 'K', help: "sampler steps (default: the model card's)" },
+    'quality-steps': { type: 'string', value: 'K1,K2,...', help: 'step counts compared with all T steps (default: --steps)' },
+    'no-torch': { type: 'boolean', help: 'skip the PyTorch comparison' },
+    'no-full': { type: 'boolean', help: 'skip the quality comparison over all T steps' },
   },
   async run(ctx) {
     const log = (line: string) => (ctx.json ? ctx.err(line) : ctx.out(line));
@@ -44,10 +44,10 @@ export const benchCommand: Command = {
     const T = card.schedule.T;
     const K = Math.min(T, intOption(ctx, 'steps', card.defaults.steps)!);
     const sharedData = process.env.CALDIFF_SHARED_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data');
-    const slices = validationSlices(path.join(sharedData, 'lidc-idri'), path.join(REPO_ROOT, 'training', 'splits', 'val.txt'), Math.max(intOption(ctx, 'slices', 8)!, intOption(ctx, 'full-slices', 4)!));
+    const slices = validationSlices(path.join(sharedData, 'lidc-idri'), path.join(REPO_ROOT, 'training', 'splits', 'val.txt'), Math.max(intOption(ctx, 'slices')!, intOption(ctx, 'full-slices')!));
     if (slices.length === 0) throw new ApiError('not_found', `no validation slices found under ${sharedData}`);
-    const speedSlices = slices.slice(0, intOption(ctx, 'slices', 8)!);
-    const fullSlices = ctx.values['no-full'] ? [] : slices.slice(0, intOption(ctx, 'full-slices', 4)!);
+    const speedSlices = slices.slice(0, intOption(ctx, 'slices')!);
+    const fullSlices = ctx.values['no-full'] ? [] : slices.slice(0, intOption(ctx, 'full-slices')!);
 
     const model = await loadModel(file, card, { forceCpu: cpuForcedByEnv() });
     try {

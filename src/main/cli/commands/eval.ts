@@ -6,12 +6,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { SamplerName } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import { packMask, unpackMask } from '../../../shared/masks';
 import { summarize, type Summary } from '../../../shared/metrics/aggregate';
 import { calibrationMetrics, type CalibrationMetrics } from '../../../shared/metrics/calibration';
 import { sliceLength, type Intensity, type VoxelArray, type Window } from '../../../shared/volume';
-import { defaultModelsDir } from '../../app';
+import { defaultModelsDir } from '../../locations';
 import { resolveModel } from '../../engine/models';
 import { cpuForcedByEnv } from '../../engine/providers';
 import { sampleSlices } from '../../engine/run';
@@ -58,7 +59,7 @@ export interface SliceRow extends CalibrationMetrics {
 
 export interface EvalResult {
   model: { id: string; sha256: string; provider: string | null };
-  settings: { sampler: 'ddim' | 'ddpm'; samples: number; steps: number; seed: number };
+  settings: { sampler: SamplerName; samples: number; steps: number; seed: number };
   dataset: string;
   studies: number;
   metrics: Record<(typeof METRICS)[number], Summary>;
@@ -181,18 +182,17 @@ function readPatients(file: string): Set<string> {
 export const evalCommand: Command = {
   name: 'eval',
   summary: "the model's Table I row on a dataset: mean ± std of SNCC, Dmax, CI, GED² over its slices, and a per-slice CSV",
-  usage:
-    'caldiff eval --dataset DIR [--model ID] [--models-dir DIR] [--samples 16] [--steps K] [--seed S] [--limit N] [--patients FILE] [--csv FILE] [--json]',
+  forms: [],
   options: {
-    dataset: { type: 'string' },
-    model: { type: 'string' },
-    'models-dir': { type: 'string' },
-    samples: { type: 'string' },
-    steps: { type: 'string' },
-    seed: { type: 'string' },
-    limit: { type: 'string' },
-    patients: { type: 'string' },
-    csv: { type: 'string' },
+    dataset: { type: 'string', value: 'DIR', help: 'the dataset to evaluate (required): LIDC crops with their raters' },
+    model: { type: 'string', value: 'ID', help: 'the model to evaluate (default: the first usable one)' },
+    'models-dir': { type: 'string', value: 'DIR', help: "where model cards are found (default: CALDIFF_MODELS_DIR or the app's models/)" },
+    samples: { type: 'string', value: 'N', help: "samples per slice (default: the model card's)" },
+    steps: { type: 'string', value: 'K', help: "sampler steps (default: the model card's)" },
+    seed: { type: 'string', value: 'S', help: 'random seed', default: '0' },
+    limit: { type: 'string', value: 'N', help: 'evaluate at most N slices' },
+    patients: { type: 'string', value: 'FILE', help: 'only the patients listed in FILE, one id a line' },
+    csv: { type: 'string', value: 'FILE', help: 'write the per-slice metrics to FILE' },
   },
   async run(ctx) {
     const dataset = ctx.values.dataset;
@@ -202,7 +202,7 @@ export const evalCommand: Command = {
       if (v !== null && v < 1) throw new Error(`--${name} must be at least 1, got ${v}`);
       return v;
     };
-    const seed = intOption(ctx, 'seed', 0)!;
+    const seed = intOption(ctx, 'seed')!;
     if (seed < 0) throw new Error(`--seed must not be negative, got ${seed}`);
     const patientsFile = ctx.values.patients;
     const result = await evaluateDataset({

@@ -5,8 +5,8 @@ import type { Command } from '../command';
 export const importCommand: Command = {
   name: 'import',
   summary: 'import NIfTI volumes, LIDC nodule/patient folders, PNG cases (all or nothing)',
-  usage: 'caldiff import PATH... [--progress] [--json] [--data-dir DIR]',
-  options: { progress: { type: 'boolean', default: false } },
+  forms: ['PATH...'],
+  options: { progress: { type: 'boolean', help: 'one line on stderr per study written (before the import commits)' } },
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new ApiError('validation', 'name at least one file or folder to import');
     // --progress: one line on stderr per study written into the (not yet committed) transaction.

@@ -98,11 +98,11 @@ const show = (v: number | null) => (v === null ? 'undefined' : v.toFixed(4));
 export const metricsCommand: Command = {
   name: 'metrics',
   summary: 'calibration of sample masks against rater masks (SNCC, Dmax, Sc, Da, CI, GED²)',
-  usage: 'caldiff metrics --samples DIR --raters DIR [--json] [--maps]',
+  forms: ['--samples DIR --raters DIR'],
   options: {
-    samples: { type: 'string' },
-    raters: { type: 'string' },
-    maps: { type: 'boolean', default: false },
+    samples: { type: 'string', value: 'DIR', help: 'the sample masks, PNG (required)' },
+    raters: { type: 'string', value: 'DIR', help: 'the rater masks, PNG (required)' },
+    maps: { type: 'boolean', help: 'also print the per-pixel maps' },
   },
   async run(ctx) {
     const samplesDir = ctx.values.samples;

@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/errors';
 import type { ApiClient, Request } from '../../../shared/api';
 import type { CliContext, Command } from '../command';
-import { intOption } from '../command';
+import { intOption, usageOf } from '../command';
 import { waitFor } from './triage';
 
 const WHAT = ['readers', 'consensus', 'model'] as const;
@@ -19,7 +19,7 @@ async function readSecret(what: string): Promise<string> {
 
 function need(ctx: CliContext, index: number, what: string): string {
   const v = ctx.positionals[index];
-  if (!v) throw new ApiError('validation', `name the ${what}; usage: ${pacsCommand.usage.split('\n')[0]}`);
+  if (!v) throw new ApiError('validation', `name the ${what}; usage: ${usageOf(pacsCommand).split('\n')[0].replace(/^usage: /, '')}`);
   return v;
 }
 
@@ -72,7 +72,7 @@ const subcommands: Record<string, (ctx: CliContext) => Promise<number>> = {
       dateTo: str(ctx, 'date-to'),
       modality: str(ctx, 'modality'),
       accession: str(ctx, 'accession'),
-      limit: intOption(ctx, 'limit', 50) ?? 50,
+      limit: intOption(ctx, 'limit')!,
     });
     if (ctx.json) {
       ctx.out(JSON.stringify(studies, null, 2));
@@ -123,29 +123,22 @@ const subcommands: Record<string, (ctx: CliContext) => Promise<number>> = {
 export const pacsCommand: Command = {
   name: 'pacs',
   summary: 'DICOMweb archives (PACS): add, list, remove, search, retrieve studies, store the review back',
-  usage: [
-    'caldiff pacs add NAME URL [--user U --password-stdin | --token-stdin]',
-    '       caldiff pacs list | remove NAME',
-    '       caldiff pacs search NAME [--patient ID] [--patient-name N] [--date-from YYYYMMDD] [--date-to YYYYMMDD] [--modality M] [--accession A] [--limit N]',
-    '       caldiff pacs retrieve NAME STUDY_UID [--series SERIES_UID] [--reader NAME (blinded as that reader)]',
-    '       caldiff pacs store STUDY --to NAME [--what readers,consensus,model] [--reader NAME (only their SEG)]',
-    '       (every one takes --json and --data-dir DIR)',
-  ].join('\n'),
+  forms: ['add NAME URL [--user U --password-stdin | --token-stdin]', 'list', 'remove NAME', 'search NAME', 'retrieve NAME STUDY_UID', 'store STUDY --to NAME'],
   options: {
-    user: { type: 'string' },
-    'password-stdin': { type: 'boolean', default: false },
-    'token-stdin': { type: 'boolean', default: false },
-    patient: { type: 'string' },
-    'patient-name': { type: 'string' },
-    'date-from': { type: 'string' },
-    'date-to': { type: 'string' },
-    modality: { type: 'string' },
-    accession: { type: 'string' },
-    limit: { type: 'string' },
-    series: { type: 'string' },
-    reader: { type: 'string' },
-    to: { type: 'string' },
-    what: { type: 'string' },
+    user: { type: 'string', value: 'U', help: 'add: the user for HTTP basic auth (with --password-stdin)' },
+    'password-stdin': { type: 'boolean', help: 'add: read the password from standard input' },
+    'token-stdin': { type: 'boolean', help: 'add: read a bearer token from standard input' },
+    patient: { type: 'string', value: 'ID', help: 'search: PatientID' },
+    'patient-name': { type: 'string', value: 'N', help: 'search: PatientName' },
+    'date-from': { type: 'string', value: 'YYYYMMDD', help: 'search: first StudyDate' },
+    'date-to': { type: 'string', value: 'YYYYMMDD', help: 'search: last StudyDate' },
+    modality: { type: 'string', value: 'M', help: 'search: ModalitiesInStudy' },
+    accession: { type: 'string', value: 'A', help: 'search: AccessionNumber' },
+    limit: { type: 'string', value: 'N', help: 'search: at most N studies', default: '50' },
+    series: { type: 'string', value: 'SERIES_UID', help: 'retrieve: only this series' },
+    reader: { type: 'string', value: 'NAME', help: "retrieve: blinded as that reader; store: only that reader's SEG" },
+    to: { type: 'string', value: 'NAME', help: 'store: the archive' },
+    what: { type: 'string', value: 'readers,consensus,model', help: 'store: what to send (default: all three)' },
   },
   async run(ctx) {
     const sub = ctx.positionals[0];

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../app';
 import { buildWorker, FIXTURES_DIR } from '../../engine/fixtures';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
-import type { Command, CliContext } from '../command';
+import { commandValues, type Command, type CliContext } from '../command';
 import { roiCommand } from './roi';
 import { triageCommand } from './triage';
 
@@ -28,7 +28,7 @@ function newApp(): App {
 async function run(app: App, command: Command, positionals: string[], values: CliContext['values'] = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await command.run({ values, positionals, json: Boolean(values.json), app: () => app, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await command.run({ values: commandValues(command, values), positionals, json: Boolean(values.json), app: () => app, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

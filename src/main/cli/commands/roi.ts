@@ -1,16 +1,16 @@
 import path from 'node:path';
 import type { Roi } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
-import type { CliContext, Command } from '../command';
+import { usageOf, type CliContext, type Command } from '../command';
 
-const USAGE = [
-  'caldiff roi list STUDY [--json]',
-  'caldiff roi add STUDY --center I,J,K [--slices A:B] [--label TEXT]     (voxel indices from 0, as the pixel readout; slices A to B numbered from 1, as the slice counter)',
-  'caldiff roi add STUDY --world x,y,z --diameter MM [--slices A:B]       (LPS mm)',
-  'caldiff roi add STUDY --from-raters                                      (one ROI per connected nodule of the raters\' masks)',
-  'caldiff roi import FILE.csv [--study STUDY]                              (LUNA16: seriesuid,coordX,coordY,coordZ,diameter_mm)',
-  'caldiff roi delete ROI',
-].join('\n       ');
+const FORMS = [
+  'list STUDY',
+  'add STUDY --center I,J,K [--slices A:B] [--label TEXT]     (voxel indices from 0, as the pixel readout; slices A to B numbered from 1, as the slice counter)',
+  'add STUDY --world x,y,z --diameter MM [--slices A:B]',
+  'add STUDY --from-raters',
+  'import FILE.csv [--study STUDY]     (LUNA16: seriesuid,coordX,coordY,coordZ,diameter_mm)',
+  'delete ROI',
+];
 
 function idArg(raw: string | undefined, what: string): number {
   const n = Number(raw);
@@ -41,15 +41,15 @@ const line = (r: Roi) =>
 export const roiCommand: Command = {
   name: 'roi',
   summary: 'list, add, import (LUNA16 CSV) and delete the nodule regions of interest triage samples',
-  usage: `usage: ${USAGE}`,
+  forms: FORMS,
   options: {
-    center: { type: 'string' },
-    slices: { type: 'string' },
-    world: { type: 'string' },
-    diameter: { type: 'string' },
-    'from-raters': { type: 'boolean', default: false },
-    study: { type: 'string' },
-    label: { type: 'string' },
+    center: { type: 'string', value: 'I,J,K', help: 'add: the centre in voxel indices from 0, as the pixel readout (i, j, k) shows' },
+    slices: { type: 'string', value: 'A:B', help: "add: the first and last slice number, from 1 as the slice counter (default: the centre's slice; with --world, the slices the diameter spans)" },
+    world: { type: 'string', value: 'x,y,z', help: 'add: the centre in patient coordinates (LPS mm), with --diameter' },
+    diameter: { type: 'string', value: 'MM', help: 'add: the nodule diameter, with --world' },
+    'from-raters': { type: 'boolean', help: "add: one ROI per connected nodule of the raters' masks" },
+    study: { type: 'string', value: 'STUDY', help: "import: put every row on this study (default: the study whose series UID the row names)" },
+    label: { type: 'string', value: 'TEXT', help: 'add: a label' },
   },
   async run(ctx) {
     const [action, target] = ctx.positionals;
@@ -99,7 +99,7 @@ export const roiCommand: Command = {
         return 0;
       }
       default:
-        throw new ApiError('validation', `unknown roi action "${action ?? ''}"; usage: ${USAGE}`);
+        throw new ApiError('validation', `unknown roi action "${action ?? ''}"; usage: ${usageOf(roiCommand).replace(/^usage: /, '')}`);
     }
   },
 };

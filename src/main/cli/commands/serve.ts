@@ -24,21 +24,21 @@ function keepServingOnStrayErrors(log: (line: string) => void): void {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'browser mode: serve the workstation and its API on this computer (prints the URL with its access token)',
-  usage: 'caldiff serve [--port N] [--host 127.0.0.1] [--allow-remote] [--open] [--no-demo] [--json] [--data-dir DIR]',
+  forms: [],
   options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'allow-remote': { type: 'boolean', default: false },
-    open: { type: 'boolean', default: false },
-    'no-demo': { type: 'boolean', default: false },
+    port: { type: 'string', value: 'N', help: 'the port (0: any free one)', default: '0' },
+    host: { type: 'string', value: 'ADDRESS', help: 'the address to bind', default: '127.0.0.1' },
+    'allow-remote': { type: 'boolean', help: 'answer peers other than this computer (with --host)' },
+    open: { type: 'boolean', help: 'open the page in the browser' },
+    'no-demo': { type: 'boolean', help: 'do not seed the demo studies into an empty store' },
   },
   async run(ctx) {
     keepServingOnStrayErrors(ctx.err);
     const app = ctx.app();
-    if (!ctx.values['no-demo']) await seedDemoOnce(app);
+    if (!ctx.values['no-demo']) await seedDemoOnce(app.context);
     const bridge = await startHttpBridge(app, {
-      port: intOption(ctx, 'port', 0) ?? 0,
-      host: (ctx.values.host as string | undefined) ?? '127.0.0.1',
+      port: intOption(ctx, 'port')!,
+      host: String(ctx.values.host),
       allowRemote: Boolean(ctx.values['allow-remote']),
       rendererDir: path.resolve(__dirname, '..', 'renderer'),
     });

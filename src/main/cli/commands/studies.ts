@@ -3,7 +3,7 @@ import type { Command } from '../command';
 export const studiesCommand: Command = {
   name: 'studies',
   summary: 'list the studies in the store',
-  usage: 'caldiff studies [--json] [--data-dir DIR]',
+  forms: [],
   options: {},
   async run(ctx) {
     const studies = await ctx.app().client()['studies.list']({});

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../app';
 import { buildWorker, FIXTURES_DIR } from '../../engine/fixtures';
 import { SHARED_DATA, tempDir } from '../../testing/paths';
-import type { CliContext } from '../command';
+import { commandValues, type CliContext } from '../command';
 import { triageCommand } from './triage';
 
 const PATIENT = path.join(SHARED_DATA, 'lidc-idri', 'LIDC-IDRI-0001');
@@ -25,7 +25,7 @@ async function cli(positionals: string[], values: CliContext['values'] = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await triageCommand.run({
-    values,
+    values: commandValues(triageCommand, values),
     positionals,
     json: Boolean(values.json),
     app: () => app,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ApiClient, Job, QueueItem, StudySummary } from '../../../shared/api';
+import { SamplerNameSchema, type ApiClient, type Job, type QueueItem, type StudySummary } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import { csvCell } from '../../../shared/text';
 import { intOption, type CliContext, type Command } from '../command';
@@ -50,20 +50,22 @@ function roiOption(ctx: CliContext): number[] | null {
 export const triageCommand: Command = {
   name: 'triage',
   summary: 'sample every slice with the CalDiff model and print slices ranked by uncertainty (imports PATH first)',
-  usage: 'caldiff triage PATH|STUDY... [--roi ID|all] [--samples N] [--steps K] [--seed S] [--sampler ddim|ddpm] [--model ID] [--json|--csv]',
+  forms: ['PATH|STUDY...'],
   options: {
-    roi: { type: 'string' },
-    samples: { type: 'string' },
-    steps: { type: 'string' },
-    seed: { type: 'string' },
-    sampler: { type: 'string' },
-    model: { type: 'string' },
-    csv: { type: 'boolean', default: false },
+    roi: { type: 'string', value: 'ID,...|all', help: 'the regions of interest to sample (default: every ROI of the study)' },
+    samples: { type: 'string', value: 'N', help: 'samples per slice', default: '16' },
+    steps: { type: 'string', value: 'K', help: "sampler steps (default: the model card's)" },
+    seed: { type: 'string', value: 'S', help: 'random seed', default: '0' },
+    sampler: { type: 'string', value: SamplerNameSchema.options.join('|'), help: "the sampler (default: the model card's)" },
+    model: { type: 'string', value: 'ID', help: 'the model (default: the first usable one)' },
+    csv: { type: 'boolean', help: 'print the ranked slices as CSV' },
   },
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new ApiError('validation', 'name a file, folder or study id to triage');
-    const sampler = (ctx.values.sampler as string | undefined) ?? null;
-    if (sampler !== null && sampler !== 'ddim' && sampler !== 'ddpm') throw new ApiError('validation', `--sampler must be ddim or ddpm, got "${sampler}"`);
+    const rawSampler = ctx.values.sampler as string | undefined;
+    const parsedSampler = rawSampler === undefined ? null : SamplerNameSchema.safeParse(rawSampler);
+    if (parsedSampler && !parsedSampler.success) throw new ApiError('validation', `--sampler must be ${SamplerNameSchema.options.join(' or ')}, got "${rawSampler}"`);
+    const sampler = parsedSampler ? parsedSampler.data! : null;
     const roiIds = roiOption(ctx);
     const api = ctx.app().client();
     const studies: StudySummary[] = [];
@@ -78,10 +80,10 @@ export const triageCommand: Command = {
       const started = await api['triage.start']({
         studyId: study.id,
         modelId: (ctx.values.model as string | undefined) ?? null,
-        samples: intOption(ctx, 'samples', 16)!,
+        samples: intOption(ctx, 'samples')!,
         steps: intOption(ctx, 'steps', null),
         sampler,
-        seed: intOption(ctx, 'seed', 0)!,
+        seed: intOption(ctx, 'seed')!,
         roiIds: mine,
       });
       const job = await waitFor(api, started, ctx);

@@ -6,12 +6,12 @@ import { toPersonName } from './person-name';
 import { EXPLICIT_LITTLE_ENDIAN } from './transfer-syntax';
 import type { Code, PatientStudyKeyword, SegmentToWrite, WriteSegOptions } from './types';
 import { derivedUid, newUid } from './uid';
+import { version as SOFTWARE_VERSION } from '../../../../package.json';
 
 export const DEFAULT_CATEGORY: Code = { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Altered Structure' };
 export const DEFAULT_TYPE: Code = { value: '4147007', scheme: 'SCT', meaning: 'Mass' };
 
 const IMPLEMENTATION_CLASS_UID = derivedUid('CalDiff Workstation DICOM implementation');
-const SOFTWARE_VERSION = '0.1.0';
 const MAX_FRACTION = 255;
 const PERSON_NAME_KEYWORDS = new Set<PatientStudyKeyword>(['PatientName', 'ReferringPhysicianName']);
 const OPTIONAL_KEYWORDS = new Set<PatientStudyKeyword>(['IssuerOfPatientID', 'StudyDescription']);

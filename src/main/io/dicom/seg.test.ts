@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { dcmjsRead } from '../../testing/dcmjs';
-import { SHARED_DATA, tempDir } from '../../testing/paths';
+import { REPO_ROOT, SHARED_DATA, tempDir } from '../../testing/paths';
 import { readDicomSeries } from './series';
 import { parseSeg, readDicomSeg } from './seg-read';
 import { writeDicomSeg } from './seg-write';
@@ -142,6 +142,8 @@ describe('writeDicomSeg', async () => {
     const source = dcmjsRead(path.join(CT3, '01.dcm'));
     expect(ds.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.66.4');
     expect(ds.Modality).toBe('SEG');
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(ds.SoftwareVersions).toBe(version);
     expect(ds.SOPInstanceUID).toMatch(/^2\.25\.\d+$/);
     expect(ds.SeriesInstanceUID).toMatch(/^2\.25\.\d+$/);
     expect(ds.SeriesInstanceUID).not.toBe(source.SeriesInstanceUID);

@@ -1,3 +1,5 @@
+import type { Code } from '../../domain';
+
 /** The public shapes of the DICOM layer. Everything here is plain data (JSON-serializable except masks). */
 
 /** Patient and study attributes copied verbatim from a source series into every SEG written for it. */
@@ -18,12 +20,7 @@ export type PatientStudyKeyword = (typeof PATIENT_STUDY_KEYWORDS)[number];
 
 export type SegmentAlgorithmType = 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC';
 
-/** A coded concept (DICOM code sequence item). */
-export interface Code {
-  value: string;
-  scheme: string;
-  meaning: string;
-}
+export type { Code } from '../../domain';
 
 /** One slice of a series as a SEG must reference it. */
 export interface DicomInstance {
