@@ -1,10 +1,11 @@
 import { ApiError } from '../../../shared/errors';
-import type { ApiClient, Request } from '../../../shared/api';
+import { StoreWhatSchema, type ApiClient, type Request } from '../../../shared/api';
 import type { CliContext, Command } from '../command';
 import { intOption, usageOf } from '../command';
 import { waitFor } from './triage';
 
-const WHAT = ['readers', 'consensus', 'model'] as const;
+/** What a store can send, as the contract has it (the adjudicated final mask included). */
+const WHAT = StoreWhatSchema.options;
 type What = (typeof WHAT)[number];
 
 /** A password or token comes on standard input only, so it never shows in the process list or shell history. */
@@ -138,7 +139,7 @@ export const pacsCommand: Command = {
     series: { type: 'string', value: 'SERIES_UID', help: 'retrieve: only this series' },
     reader: { type: 'string', value: 'NAME', help: "retrieve: blinded as that reader; store: only that reader's SEG" },
     to: { type: 'string', value: 'NAME', help: 'store: the archive' },
-    what: { type: 'string', value: 'readers,consensus,model', help: 'store: what to send (default: all three)' },
+    what: { type: 'string', value: WHAT.join(','), help: 'store: what to send (default: all of them; final only where an adjudicator marked slices final)' },
   },
   async run(ctx) {
     const sub = ctx.positionals[0];
