@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Archive, ArchiveStudy, Job, Rater, Request, Response } from '../../shared/api';
+import { StoreWhatSchema, type Archive, type ArchiveStudy, type Job, type Rater, type Request, type Response } from '../../shared/api';
 import { api } from '../api';
 import { useErrors } from '../state/errors';
 
 type Credentials = Request<'pacs.archives.add'>['credentials'];
 type StoreResult = Response<'pacs.store'>['results'][number];
-const WHAT = ['readers', 'consensus', 'model'] as const;
+/** What can be sent back, as the contract has it. */
+const WHAT = StoreWhatSchema.options;
+const WHAT_TEXT: Record<(typeof WHAT)[number], string> = { readers: 'my SEG', consensus: 'consensus', model: 'model probability', final: 'final (adjudicated) mask' };
 
 /** Archive settings: the configured DICOMweb servers (never their secrets), add and remove. */
 function ArchiveSettings({ archives, onChanged }: { archives: Archive[]; onChanged(): void }) {
@@ -235,7 +237,8 @@ export function ArchiveBrowser({ rater, blinded, currentStudyId, onRetrieved, on
               {WHAT.map((w) => (
                 <label key={w} className="check">
                   <input type="checkbox" checked={what.has(w)} onChange={() => setWhat((s) => new Set(s.has(w) ? [...s].filter((x) => x !== w) : [...s, w]))} />{' '}
-                  {w === 'readers' ? `my SEG${rater ? ` (${rater.name})` : ''}` : w === 'model' ? 'model probability' : 'consensus'}
+                  {WHAT_TEXT[w]}
+                  {w === 'readers' && rater ? ` (${rater.name})` : ''}
                 </label>
               ))}
               <button type="button" onClick={store} disabled={storing || currentStudyId === null || what.size === 0} data-testid="store-submit">
