@@ -78,14 +78,16 @@ export function useReviewQueue({ studyId, raterId, slice, depth, openOnQueueHead
     [order, studyId, slice, open],
   );
 
-  // Opening a study lands on the head of its queue, once: a queue that fills later (a triage started now) does not move the reader.
+  // Opening a study lands on the head of its queue, once: a queue that fills later (a triage started now) does not move
+  // the reader, nor does a queue answer that arrives after the reader has already moved to another slice.
   const landed = useRef(false);
+  const openedAt = useRef(slice);
   useEffect(() => {
     if (landed.current || !triage.queue.loaded) return;
     landed.current = true;
     const head = triage.queue.items.find((i) => i.studyId === studyId);
-    if (openOnQueueHead && head) open(head);
-  }, [triage.queue, studyId, openOnQueueHead, open]);
+    if (openOnQueueHead && head && slice === openedAt.current) open(head);
+  }, [triage.queue, studyId, openOnQueueHead, open, slice]);
 
   // Before any triage, the study's own count is its slices and the reader's own statuses.
   const q = triage.queue;
