@@ -6,19 +6,13 @@
 import type { Page } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { expect, startServer, test, type Server } from './fixtures';
+import { expect, serverOfThisFile, test } from './fixtures';
 import { unpackMask } from '../src/shared/masks';
 import { apiFor, chooseNewRater, maskLoaded, openStudy, paintStroke, savedRevision } from './workstation-helpers';
 
 test.describe.configure({ timeout: 240_000 });
 
-let server: Server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(() => {
-  server.process.kill('SIGTERM');
-});
+const ownServer = serverOfThisFile();
 
 async function switchRater(page: Page, name: string, adjudicator = false) {
   await page.getByTestId('rater-badge').click();
@@ -39,6 +33,7 @@ async function toSlice1(page: Page) {
 }
 
 test('two blinded readers, then an adjudicator picks, edits, marks final, restores a revision and exports', async ({ page }) => {
+  const server = ownServer();
   const api = apiFor(server.origin, server.token);
   await page.goto(server.url);
   await chooseNewRater(page, 'Dr Reader A');

@@ -1,6 +1,7 @@
 /**
- * Browser-mode fixture: each test file gets a real `caldiff serve` on a fresh data directory (so it opens on the
- * demo studies, as a fresh install does) and the page URL carrying its access token.
+ * Browser-mode fixture: each worker gets a real `caldiff serve` on a fresh data directory (so it opens on the demo
+ * studies, as a fresh install does) and the page URL carrying its access token. The specs of a worker share it; a
+ * spec whose studies must stay its own takes `serverOfThisFile()`.
  */
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,5 +46,17 @@ export const test = base.extend<object, { server: Server }>({
     { scope: 'worker' },
   ],
 });
+
+/** A server for the calling spec file alone, started before its tests and stopped after them. */
+export function serverOfThisFile(): () => Server {
+  let server: Server | undefined;
+  test.beforeAll(async () => {
+    server = await startServer();
+  });
+  test.afterAll(() => {
+    server?.process.kill('SIGTERM');
+  });
+  return () => server!;
+}
 
 export { expect } from '@playwright/test';

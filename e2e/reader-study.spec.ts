@@ -7,24 +7,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectValidDicom } from '../src/main/testing/dciodvfy';
-import { expect, SHARED_DATA, startServer, test, type Server } from './fixtures';
+import { expect, SHARED_DATA, serverOfThisFile, test } from './fixtures';
 import { apiFor, chooseNewRater, maskLoaded, paintStroke, savedRevision } from './workstation-helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
 // A server of its own: the triaged study and its exports stay out of the other specs' study list and queue.
-let server: Server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(() => {
-  server.process.kill('SIGTERM');
-});
+const ownServer = serverOfThisFile();
 
 /** Three 512x512 CT slices with one reader's SEG; the ROI covers slices 0 and 1, so slice 2 is not in the queue. */
 const CT = path.join(SHARED_DATA, 'dicom', 'ct-3slice-with-seg');
 
 test('a reader works the queue, flags a second look, sees the done rule and exports SEG and report', async ({ page }) => {
+  const server = ownServer();
   const api = apiFor(server.origin, server.token);
   const [study] = (await api['studies.import']({ paths: [CT] })).studies;
   await api['roi.add']({ studyId: study.id, center: [220, 230, 1], slices: [0, 1] });

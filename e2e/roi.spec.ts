@@ -4,25 +4,20 @@
  * ROI's slice range on the coronal plane.
  */
 import path from 'node:path';
-import { expect, SHARED_DATA, startServer, test, type Server } from './fixtures';
+import { expect, SHARED_DATA, serverOfThisFile, test } from './fixtures';
 import { apiFor, chooseNewRater, overlayPixel } from './workstation-helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
 // A server of its own: the editing-aids spec draws on the same CT series (one study per SeriesInstanceUID).
-let server: Server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(() => {
-  server.process.kill('SIGTERM');
-});
+const ownServer = serverOfThisFile();
 
 const CT = path.join(SHARED_DATA, 'lidc-ct', 'LIDC-IDRI-0001');
 /** The nodule's centre on CT slice 6 (the middle of the readers' outlines, slices 3-11). */
 const NODULE: [number, number] = [317, 366];
 
 test('an ROI clicked on a real CT slice is triaged and its result drawn on the full slice', async ({ page }) => {
+  const server = ownServer();
   await page.goto(server.url);
   await chooseNewRater(page, 'Dr Chest');
   await page.getByTestId('import-path').fill(CT);
@@ -102,6 +97,7 @@ test('an ROI clicked on a real CT slice is triaged and its result drawn on the f
 });
 
 test("the LIDC readers' point marks (nodules under 3 mm, non-nodules) are drawn on their slices, never as masks", async ({ page }) => {
+  const server = ownServer();
   await page.goto(server.url);
   await chooseNewRater(page, 'Dr Marks');
   await page.getByTestId('import-path').fill(path.join(SHARED_DATA, 'lidc-ct', 'LIDC-IDRI-0002'));

@@ -203,10 +203,10 @@ function volumetryCsv(items: Volumetry[]): string {
 }
 
 /** Why the study cannot have a format at all (null: it can), so that one format never fails the others. */
-function cannotExport(app: AppContext, study: StudyRecord, format: ExportFormat): string | null {
+function cannotExport(study: StudyRecord, final: FinalVolume | null, format: ExportFormat): string | null {
   if (format === 'dicom-seg' && !(study.sourceMeta as { dicom?: unknown }).dicom)
     return `DICOM SEG needs a study imported from DICOM; "${study.name}" came from ${study.source}`;
-  if (format === 'final' && !finalMaskVolume(app, study).volume) return `"${study.name}" has no final mask yet: an adjudicator marks slices final first`;
+  if (format === 'final' && !final) return `"${study.name}" has no final mask yet: an adjudicator marks slices final first`;
   return null;
 }
 
@@ -217,8 +217,9 @@ function cannotExport(app: AppContext, study: StudyRecord, format: ExportFormat)
  */
 export function exportStudy(app: AppContext, studyId: number, outDir: string, asked: ExportFormat[]): { dir: string; files: string[]; skipped: ExportSkip[] } {
   const study = getStudy(app.db, studyId);
+  const final = finalMaskVolume(app, study).volume;
   const skipped = asked.flatMap((format) => {
-    const reason = cannotExport(app, study, format);
+    const reason = cannotExport(study, final, format);
     return reason ? [{ format, reason }] : [];
   });
   const formats = asked.filter((f) => !skipped.some((s) => s.format === f));
@@ -258,7 +259,6 @@ export function exportStudy(app: AppContext, studyId: number, outDir: string, as
       }
     }
     if (formats.includes('png')) for (const m of masks) written.push(...writePngSlices(path.join(staging, 'png', safeName(m.name)), study, m.mask));
-    const final = finalMaskVolume(app, study).volume;
     const isDicom = study.source === 'dicom';
     if (formats.includes('dicom-seg')) written.push(...exportDicomSegs(app, study, raters, consensus, final, path.join(staging, 'dicom-seg')));
     if (formats.includes('final') && final) {
