@@ -23,9 +23,6 @@ from caldiff.train_loop import CONFIGS
 from caldiff.unet import UNetConfig
 from export_onnx import load_unet_from_checkpoint
 
-METRICS = ("sncc", "dmax", "ci", "ged")
-
-
 def load_model(args):
     """-> (model as the app sees it, mask range, description)."""
     if args.onnx:
@@ -40,15 +37,6 @@ def load_model(args):
     model, ck = load_unet_from_checkpoint(Path(args.checkpoint))
     return model, model.mask, f"{args.checkpoint} (EMA, iteration {ck['iteration']}, " \
                               f"{ck['iteration'] * ck['options']['batch'] if 'options' in ck else '?'} samples)"
-
-
-def compare(rows_a, rows_b) -> dict:
-    out = {k: validation.paired(rows_a, rows_b, k) for k in METRICS}
-    # presence: per-slice empty-sample count against the ideal 16 (4 - n) / 4, absolute error (lower is better)
-    def pres_err(rows):
-        return [{"e": abs(r["empty_samples"] - 16 * (4 - r["raters_marked"]) / 4)} for r in rows]
-    out["presenceError"] = validation.paired(pres_err(rows_a), pres_err(rows_b), "e")
-    return out
 
 
 def main():
@@ -83,7 +71,7 @@ def main():
            "aggregate": res["aggregate"], "presence": res["presence"], "rows": res["rows"]}
     if args.against:
         base = json.loads(Path(args.against).read_text())
-        out["against"] = {"model": base["model"], "paired": compare(base["rows"], res["rows"])}
+        out["against"] = {"model": base["model"], "paired": validation.compare(base["rows"], res["rows"])}
     Path(args.out).write_text(json.dumps(out, indent=1))
     print(json.dumps({k: out[k] for k in ("model", "slices", "seconds", "summary")}, indent=1))
     if args.against:

@@ -100,3 +100,17 @@ def paired(rows_a: List[dict], rows_b: List[dict], key: str, z: float = 1.96) ->
         return {"mean": None, "low": None, "high": None, "n": int(len(d))}
     half = z * float(d.std(ddof=1)) / math.sqrt(len(d))
     return {"mean": float(d.mean()), "low": float(d.mean()) - half, "high": float(d.mean()) + half, "n": int(len(d))}
+
+
+def compare(rows_a: List[dict], rows_b: List[dict], samples: int = 16,
+            keys: Sequence[str] = ("sncc", "dmax", "ci", "ged")) -> dict:
+    """Paired b - a for the four metrics and for the presence error: per slice, |empty samples - the ideal
+    N (4 - n) / 4| for n raters who marked it (lower is better)."""
+    if [r["index"] for r in rows_a] != [r["index"] for r in rows_b]:
+        raise ValueError("the two validations are not on the same slices")
+    out = {k: paired(rows_a, rows_b, k) for k in keys}
+
+    def presence_error(rows):
+        return [{"e": abs(r["empty_samples"] - samples * (4 - r["raters_marked"]) / 4)} for r in rows]
+    out["presenceError"] = paired(presence_error(rows_a), presence_error(rows_b), "e")
+    return out

@@ -1,4 +1,5 @@
 """The training loop: learning-rate schedule, resumable (compact) checkpoints, validation on a fixed list."""
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -59,6 +60,9 @@ def test_a_sitting_stops_writes_a_compact_checkpoint_and_the_next_continues_it(t
     assert [h["samples"] for h in val] == [4, 8]  # every 4 samples seen (batch 2)
     assert set(val[-1]["val"]) >= {"sncc", "dmax", "ci", "ged", "presenceCorr", "emptyByRaters"}
     assert (tmp_path / "run" / "best.pt").exists()
+    rows_file = json.loads((tmp_path / "run" / "val-8.json").read_text())
+    assert rows_file["summary"] == val[-1]["val"] and len(rows_file["rows"]) == 3
+    assert validation.compare(rows_file["rows"], rows_file["rows"], 2)["ged"]["mean"] in (0.0, None)
     ck = torch.load(str(tmp_path / "compact.pt"))
     assert ck["compact"] and ck["unet"]["inp.weight"].dtype == torch.float16
     moments = next(iter(ck["opt"]["state"].values()))
@@ -102,3 +106,13 @@ def test_fixed_list_is_written_once_and_read_back(tmp_path):
     assert list(first) == validation.spread(list(range(2, 12)), 4) == [2, 4, 7, 9]
     ds.val_idx = np.arange(0, 12)  # a different split no longer changes the list
     assert list(validation.fixed_slices(ds, 4, p)) == list(first)
+
+
+def test_compare_pairs_the_presence_error_and_refuses_other_slices():
+    a = [{"index": i, "ged": 0.5, "sncc": 0.8, "dmax": 0.7, "ci": 0.6, "raters_marked": n, "empty_samples": 8}
+         for i, n in enumerate([0, 4, 4])]
+    b = [dict(r, empty_samples=16 * (4 - r["raters_marked"]) // 4) for r in a]  # the ideal empties
+    d = validation.compare(a, b, 16)
+    assert d["presenceError"]["mean"] == pytest.approx(-8.0) and d["ged"]["mean"] == 0.0
+    with pytest.raises(ValueError):
+        validation.compare(a, b[::-1], 16)

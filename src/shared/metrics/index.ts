@@ -3,5 +3,5 @@ export { CE_EPS, crossEntropy, errorMap, meanMask, sampleCounts, uncertaintyMap 
 export { dice, iou, meanOffDiagonal, pairwiseDice } from './overlap';
 export { calibrationMetrics, type CalibrationMetrics, type CalibrationReport } from './calibration';
 export { majorityVote, staple, type StapleOptions, type StapleResult } from './consensus';
-export { summarize, type Summary } from './aggregate';
+export { presenceIndicators, summarize, type PresenceRow, type Summary } from './aggregate';
 export { noduleSize, sliceDiameters, type NoduleSize } from './volumetry';

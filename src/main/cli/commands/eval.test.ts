@@ -42,15 +42,27 @@ describe('caldiff eval', () => {
     expect(result.metrics.ged.mean).toBeGreaterThan(0);
 
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('study,patient,slice,raters,sncc,dmax,sc,da,ci,ged,ms');
+    expect(lines[0]).toBe('study,patient,slice,raters,ratersMarked,emptySamples,sncc,dmax,sc,da,ci,ged,ms');
     expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual(['0', '3', '6']);
     // The table's means are the means of the CSV's rows.
-    const ged = lines.slice(1).map((l) => Number(l.split(',')[9]));
+    const ged = lines.slice(1).map((l) => Number(l.split(',')[11]));
     expect(result.metrics.ged.mean).toBeCloseTo(ged.reduce((a, b) => a + b, 0) / ged.length, 12);
+
+    // The presence indicators count, per slice, the raters who marked it (read back from the data here) and the
+    // empty samples, and group the slices by the former.
+    const cells = lines.slice(1).map((l) => l.split(','));
+    const marked = datasetSlices(NODULE, null).slices.filter((s) => [0, 3, 6].includes(s.index)).map((s) => s.raters.filter((r) => r.some((byte) => byte !== 0)).length);
+    expect(cells.map((c) => Number(c[4]))).toEqual(marked);
+    expect(cells.every((c) => Number(c[5]) >= 0 && Number(c[5]) <= 4)).toBe(true);
+    const groups = result.presence.emptyByRaters as { raters: number; slices: number; meanEmpty: number | null; ideal: number }[];
+    expect(groups.map((g) => g.slices)).toEqual([0, 1, 2, 3, 4].map((n) => marked.filter((m) => m === n).length));
+    expect(groups[4].ideal).toBe(0);
+    expect(groups[0].ideal).toBe(4);
 
     // Same seed, same masks, same numbers; and the text table names every metric with its counts.
     const again = await run(args, false);
-    expect(again.out).toMatch(/^model bayes \(sha256 [0-9a-f]{12}…\)/);
+    expect(again.out).toMatch(/^model bayes \(sha256 [0-9a-f]{12}…\) on \S+: DDIM K=2/);
+    expect(again.out).toMatch(/presence: r\(raters who marked a slice, its empty samples\) (-?\d\.\d{3}|undefined) \(ideal -1\)/);
     expect(again.out).toMatch(new RegExp(`GED²\\s+${result.metrics.ged.mean.toFixed(4)} ± ${result.metrics.ged.std.toFixed(4)}\\s+3\\s+0`));
   });
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { SamplerName } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
 import { packMask, unpackMask } from '../../../shared/masks';
-import { summarize, type Summary } from '../../../shared/metrics/aggregate';
+import { presenceIndicators, summarize, type Summary } from '../../../shared/metrics/aggregate';
 import { calibrationMetrics, type CalibrationMetrics } from '../../../shared/metrics/calibration';
 import { sliceLength, type Intensity, type VoxelArray, type Window } from '../../../shared/volume';
 import { defaultModelsDir } from '../../locations';
@@ -54,6 +54,9 @@ export interface SliceRow extends CalibrationMetrics {
   patient: string | null;
   slice: number;
   raters: number;
+  /** Raters whose mask marks something on this slice, and samples that mark nothing (the presence indicators). */
+  ratersMarked: number;
+  emptySamples: number;
   ms: number;
 }
 
@@ -63,6 +66,7 @@ export interface EvalResult {
   dataset: string;
   studies: number;
   metrics: Record<(typeof METRICS)[number], Summary>;
+  presence: ReturnType<typeof presenceIndicators>;
   seconds: number;
   secondsPerSlice: number;
   rows: SliceRow[];
@@ -124,8 +128,23 @@ export async function evaluateDataset(o: EvalOptions): Promise<EvalResult> {
           slice: (out) => {
             const s = byIndex.get(out.sliceIndex)!;
             const n = s.width * s.height;
-            const { sncc, dmax, sc, da, ci, ged } = calibrationMetrics(out.samples, s.raters.map((r) => unpackMask(r, n)));
-            rows.push({ study: s.study, patient: s.patient, slice: s.index, raters: s.raters.length, sncc, dmax, sc, da, ci, ged, ms: Math.round(out.elapsedMs * 10) / 10 });
+            const raters = s.raters.map((r) => unpackMask(r, n));
+            const { sncc, dmax, sc, da, ci, ged } = calibrationMetrics(out.samples, raters);
+            rows.push({
+              study: s.study,
+              patient: s.patient,
+              slice: s.index,
+              raters: raters.length,
+              ratersMarked: raters.filter((r) => r.includes(1)).length,
+              emptySamples: out.samples.filter((m) => !m.includes(1)).length,
+              sncc,
+              dmax,
+              sc,
+              da,
+              ci,
+              ged,
+              ms: Math.round(out.elapsedMs * 10) / 10,
+            });
             o.onProgress?.(rows.length, slices.length, (performance.now() - start) / 1000);
           },
         },
@@ -142,13 +161,14 @@ export async function evaluateDataset(o: EvalOptions): Promise<EvalResult> {
     dataset: path.resolve(o.dataset),
     studies: new Set(slices.map((s) => s.study)).size,
     metrics,
+    presence: presenceIndicators(rows, settings.samples),
     seconds,
     secondsPerSlice: seconds / rows.length,
     rows,
   };
 }
 
-const CSV_COLUMNS = ['study', 'patient', 'slice', 'raters', 'sncc', 'dmax', 'sc', 'da', 'ci', 'ged', 'ms'] as const;
+const CSV_COLUMNS = ['study', 'patient', 'slice', 'raters', 'ratersMarked', 'emptySamples', 'sncc', 'dmax', 'sc', 'da', 'ci', 'ged', 'ms'] as const;
 
 export function rowsToCsv(rows: SliceRow[]): string {
   const cell = (v: string | number | null) => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -159,10 +179,12 @@ function tableRow(r: EvalResult): string[] {
   const fmt = (s: Summary) =>
     s.mean === null || s.std === null ? 'undefined'.padEnd(17) : `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`.padEnd(17);
   return [
-    `model ${r.model.id} (sha256 ${r.model.sha256.slice(0, 12)}…) on ${r.model.provider ?? 'no provider'}: DDIM K=${r.settings.steps}, N=${r.settings.samples} samples, seed ${r.settings.seed}`,
+    `model ${r.model.id} (sha256 ${r.model.sha256.slice(0, 12)}…) on ${r.model.provider ?? 'no provider'}: ${r.settings.sampler.toUpperCase()} K=${r.settings.steps}, N=${r.settings.samples} samples, seed ${r.settings.seed}`,
     `${r.rows.length} slices of ${r.studies} studies in ${r.dataset}`,
     `metric  mean ± std         defined  undefined`,
     ...METRICS.map((k) => `${LABELS[k].padEnd(7)} ${fmt(r.metrics[k])}  ${String(r.metrics[k].count).padStart(7)}  ${String(r.metrics[k].undefinedCount).padStart(9)}`),
+    `presence: r(raters who marked a slice, its empty samples) ${r.presence.correlation === null ? 'undefined' : r.presence.correlation.toFixed(3)} (ideal -1)`,
+    `empty samples by raters who marked the slice: ${r.presence.emptyByRaters.map((g) => `${g.raters}: ${g.meanEmpty === null ? '-' : g.meanEmpty.toFixed(2)} (ideal ${g.ideal}, ${g.slices} slices)`).join('; ')}`,
     `time    ${r.seconds.toFixed(1)} s, ${r.secondsPerSlice.toFixed(2)} s per slice`,
   ];
 }
