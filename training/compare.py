@@ -35,6 +35,7 @@ def main():
     keys = ("sncc", "dmax", "ci", "ged", "presenceError")
     print(f"base {base['model']}: {json.dumps(base['summary'])}")
     print("| arm | " + " | ".join(k if k != "ged" else "GED²" for k in keys) + " |")
+    print("| --- |" + " ---: |" * len(keys))
     for o in out:
         print(f"| {o['arm']} | " + " | ".join(fmt(o["paired"][k]) for k in keys) + " |")
 
