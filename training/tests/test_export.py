@@ -85,7 +85,14 @@ def test_shipped_model(card_path):
     assert set(card["training"]) == {"config", "data", "split", "iterations", "hardware", "wallClockHours", "flags",
                                      "parameters"}
     assert set(card["training"]["flags"]) == {"stepUC", "seqUC"}
-    assert set(card["validation"]) == {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"}
+    v = card["validation"]
+    assert set(v) >= {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"}
+    assert set(v) - {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"} <= {
+        "sc", "da", "presenceCorrelation", "emptySamplesByRaters"}
+    if "presenceCorrelation" in v:  # issue 13's indicators, measured on the same slices as the metrics
+        assert -1 <= v["presenceCorrelation"] <= 1
+        assert sum(g["slices"] for g in v["emptySamplesByRaters"].values()) == v["slices"]
+        assert [g["ideal"] for g in v["emptySamplesByRaters"].values()] == [16, 12, 8, 4, 0]
     assert set(card["defaults"]) == {"samples", "steps", "sampler"} and card["defaults"]["sampler"] in ("ddpm", "ddim")
     assert set(card["input"]) == {"size", "channels", "normalisation", "pixelSpacingMm", "notes"}
     assert card["mask"] == {"scale": "0/1", "low": 0, "high": 1, "threshold": 0.5}
