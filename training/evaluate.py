@@ -23,6 +23,7 @@ from caldiff.train_loop import CONFIGS
 from caldiff.unet import UNetConfig
 from export_onnx import load_unet_from_checkpoint
 
+
 def load_model(args):
     """-> (model as the app sees it, mask range, description)."""
     if args.onnx:
@@ -65,13 +66,15 @@ def main():
     res = validation.validate(model, ds, idx, mask, args.samples, args.steps, args.seed, sampler=args.sampler,
                               progress=progress)
     secs = time.time() - t0
-    out = {"model": what, "slices": int(len(idx)), "list": "all" if args.all else f"training/splits/val{args.slices}.txt",
-           "samples": args.samples, "steps": args.steps, "sampler": args.sampler, "seed": args.seed,
-           "seconds": round(secs, 1), "threads": torch.get_num_threads(), "summary": validation.summary_line(res),
-           "aggregate": res["aggregate"], "presence": res["presence"], "rows": res["rows"]}
+    out = validation.record(what, res, args.samples, args.steps, args.sampler, secs, seed=args.seed,
+                            list="all" if args.all else f"training/splits/val{args.slices}.txt",
+                            threads=torch.get_num_threads())
     if args.against:
         base = json.loads(Path(args.against).read_text())
-        out["against"] = {"model": base["model"], "paired": validation.compare(base["rows"], res["rows"])}
+        if base["samples"] != args.samples:
+            raise SystemExit(f"{args.against}: {base['samples']} samples per slice, this run: {args.samples}")
+        out["against"] = {"model": base["model"],
+                          "paired": validation.compare(base["rows"], res["rows"], args.samples)}
     Path(args.out).write_text(json.dumps(out, indent=1))
     print(json.dumps({k: out[k] for k in ("model", "slices", "seconds", "summary")}, indent=1))
     if args.against:

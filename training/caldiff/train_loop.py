@@ -250,11 +250,9 @@ class TrainLoop:
         self.history.append(entry)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         # the rows, in evaluate.py's --out form, so that arms are paired slice by slice without validating twice
-        (self.run_dir / f"val-{self.samples_seen}.json").write_text(json.dumps(
-            {"model": f"{self.opts.name} (EMA, iteration {self.it}, {self.samples_seen} samples)",
-             "slices": int(len(self.val_idx)), "samples": self.opts.val_samples, "steps": self.opts.val_steps,
-             "sampler": "ddpm", "seconds": entry["val_s"], "summary": line, "aggregate": res["aggregate"],
-             "presence": res["presence"], "rows": res["rows"]}, indent=1))
+        (self.run_dir / f"val-{self.samples_seen}.json").write_text(json.dumps(validation.record(
+            f"{self.opts.name} (EMA, iteration {self.it}, {self.samples_seen} samples)", res, self.opts.val_samples,
+            self.opts.val_steps, "ddpm", entry["val_s"]), indent=1))
         print(f"val it {self.it} samples {self.samples_seen}: {json.dumps(line)} ({entry['val_s']}s, "
               f"{len(self.val_idx)} slices, {self.opts.val_samples} samples, respaced DDPM K={self.opts.val_steps})",
               flush=True)

@@ -93,6 +93,13 @@ def summary_line(result: dict) -> dict:
     return line
 
 
+def record(model: str, res: dict, samples: int, steps: int, sampler: str, seconds: float, **extra) -> dict:
+    """A validation as a file (`evaluate.py --out`, `runs/<name>/val-<samples>.json`): what `compare` pairs."""
+    return {"model": model, "slices": len(res["rows"]), "samples": samples, "steps": steps, "sampler": sampler,
+            "seconds": round(seconds, 1), **extra, "summary": summary_line(res), "aggregate": res["aggregate"],
+            "presence": res["presence"], "rows": res["rows"]}
+
+
 def paired(rows_a: List[dict], rows_b: List[dict], key: str, z: float = 1.96) -> Dict[str, Optional[float]]:
     """Mean per-slice difference b - a with a normal 95 % interval, over slices where both are defined."""
     d = np.array([b[key] - a[key] for a, b in zip(rows_a, rows_b) if a[key] is not None and b[key] is not None])

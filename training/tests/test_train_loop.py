@@ -61,7 +61,8 @@ def test_a_sitting_stops_writes_a_compact_checkpoint_and_the_next_continues_it(t
     assert set(val[-1]["val"]) >= {"sncc", "dmax", "ci", "ged", "presenceCorr", "emptyByRaters"}
     assert (tmp_path / "run" / "best.pt").exists()
     rows_file = json.loads((tmp_path / "run" / "val-8.json").read_text())
-    assert rows_file["summary"] == val[-1]["val"] and len(rows_file["rows"]) == 3
+    assert rows_file["summary"] == val[-1]["val"] and len(rows_file["rows"]) == rows_file["slices"] == 3
+    assert rows_file["samples"] == 2 and rows_file["sampler"] == "ddpm"
     assert validation.compare(rows_file["rows"], rows_file["rows"], 2)["ged"]["mean"] in (0.0, None)
     ck = torch.load(str(tmp_path / "compact.pt"))
     assert ck["compact"] and ck["unet"]["inp.weight"].dtype == torch.float16

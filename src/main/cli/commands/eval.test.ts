@@ -56,6 +56,10 @@ describe('caldiff eval', () => {
     expect(cells.every((c) => Number(c[5]) >= 0 && Number(c[5]) <= 4)).toBe(true);
     const groups = result.presence.emptyByRaters as { raters: number; slices: number; meanEmpty: number | null; ideal: number }[];
     expect(groups.map((g) => g.slices)).toEqual([0, 1, 2, 3, 4].map((n) => marked.filter((m) => m === n).length));
+    for (const g of groups) {
+      const empties = cells.filter((c) => Number(c[4]) === g.raters).map((c) => Number(c[5]));
+      expect(g.meanEmpty).toBe(empties.length ? empties.reduce((a, b) => a + b, 0) / empties.length : null);
+    }
     expect(groups[4].ideal).toBe(0);
     expect(groups[0].ideal).toBe(4);
 
