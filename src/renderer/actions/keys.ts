@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { ACTIONS, type ActionId, type ActionSpec } from './table';
 
 /** A key event as the action table writes keys: `Ctrl+Shift+Z`, `G`, `Shift+G`, `ArrowUp`, `?`. */
@@ -38,14 +38,16 @@ export type ActionHandlers<Id extends ActionId> = Record<Id, (keyIndex: number) 
 
 /**
  * Runs the bound actions on their keys while `enabled`. The handlers object may change every render: the
- * window listener is installed once and reads the latest one.
+ * window listener is installed once and reads the latest one. Both happen in the commit (layout effects), not
+ * after the paint: a key pressed as soon as a view appears (a workspace remounted for another rater) must reach
+ * that view's handlers, not the unmounted one's.
  */
 export function useActionKeys<Id extends ActionId>(handlers: ActionHandlers<Id>, enabled = true): void {
   const latest = useRef({ handlers, enabled });
-  useEffect(() => {
+  useLayoutEffect(() => {
     latest.current = { handlers, enabled };
   });
-  useEffect(() => {
+  useLayoutEffect(() => {
     const listener = (e: KeyboardEvent) => {
       const { handlers: bound, enabled: on } = latest.current;
       if (!on) return;
