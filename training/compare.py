@@ -1,10 +1,13 @@
 """Paired per-slice differences between validations on the same slices and noise: each ARM against BASE, for
-SNCC, Dmax, CI, GED² and the presence error, with 95 % intervals. The inputs are `evaluate.py --out` files or the
-`training/runs/<name>/val-<samples>.json` that every training-time validation writes.
+SNCC, Dmax, CI, GED² and the presence error, with 95 % intervals. The inputs are `evaluate.py --out` files, the
+`training/runs/<name>/val-<samples>.json` that every training-time validation writes, or the per-slice CSV of
+`caldiff eval --csv` (the workstation's own metrics; rows matched by study and slice).
 
   /usr/bin/python3 training/compare.py shipped.json training/runs/plain/val-8000.json training/runs/step/val-8000.json
+  /usr/bin/python3 training/compare.py docs/bench-results/validation-v1-all-2026-12-03.csv v2-all.csv
 """
 import argparse
+import csv
 import json
 from pathlib import Path
 
@@ -15,16 +18,33 @@ def fmt(p: dict) -> str:
     return "undefined" if p["mean"] is None else f"{p['mean']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]"
 
 
+def load(path: str, samples: int) -> dict:
+    p = Path(path)
+    if p.suffix != ".csv":
+        return json.loads(p.read_text())
+    with p.open(newline="") as f:
+        rows = [{"index": f"{r['study']}/{r['slice']}", "raters_marked": int(r["ratersMarked"]),
+                 "empty_samples": int(r["emptySamples"]),
+                 **{k: float(r[k]) if r[k] else None for k in validation.KEYS}} for r in csv.DictReader(f)]
+    rows.sort(key=lambda r: r["index"])
+    means = {k: round(sum(v) / len(v), 4) for k in validation.KEYS
+             if (v := [r[k] for r in rows if r[k] is not None])}
+    corr = validation.presence(rows, samples)["correlation"]
+    return {"model": p.name, "samples": samples, "rows": rows,
+            "summary": {**means, "presenceCorr": None if corr is None else round(corr, 3)}}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base")
     ap.add_argument("arms", nargs="+")
     ap.add_argument("--json", action="store_true", help="print the differences as JSON")
+    ap.add_argument("--samples", type=int, default=16, help="samples per slice of a CSV input")
     a = ap.parse_args()
-    base = json.loads(Path(a.base).read_text())
+    base = load(a.base, a.samples)
     out = []
     for arm_file in a.arms:
-        arm = json.loads(Path(arm_file).read_text())
+        arm = load(arm_file, a.samples)
         if arm["samples"] != base["samples"]:
             raise SystemExit(f"{arm_file}: {arm['samples']} samples per slice, {a.base}: {base['samples']}")
         out.append({"arm": arm["model"], "file": arm_file, "summary": arm["summary"],

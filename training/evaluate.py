@@ -24,6 +24,12 @@ from caldiff.unet import UNetConfig
 from export_onnx import load_unet_from_checkpoint
 
 
+def model_arguments(ap: argparse.ArgumentParser):
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--onnx", help="a shipped export (its card and reference beside it)")
+    src.add_argument("--checkpoint", help="a training checkpoint (last.pt, best.pt or a compact one)")
+
+
 def load_model(args):
     """-> (model as the app sees it, mask range, description)."""
     if args.onnx:
@@ -42,9 +48,7 @@ def load_model(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--onnx", help="a shipped export (its card and reference beside it)")
-    src.add_argument("--checkpoint", help="a training checkpoint (last.pt, best.pt or a compact one)")
+    model_arguments(ap)
     ap.add_argument("--slices", type=int, default=96, help="size of the fixed list training/splits/val<N>.txt")
     ap.add_argument("--all", action="store_true", help="every validation slice instead")
     ap.add_argument("--samples", type=int, default=16)

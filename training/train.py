@@ -36,6 +36,8 @@ def parse_args(argv=None):
     run.add_argument("--mask-scale", choices=sorted(MASK_RANGES), default="0/1", help="values the masks diffuse at")
     run.add_argument("--weighting", choices=["none", "min-snr"], default="none")
     run.add_argument("--snr-gamma", type=float, default=5.0)
+    run.add_argument("--x0-floor", type=float, default=0.0,
+                     help="lowest weight of a step in x0 units (raised at most 100-fold; 0 = off)")
     run.add_argument("--t-favour", type=int, default=0,
                      help=f"draw {T_FAVOUR_SHARE:.0%}% of the timesteps uniformly from 0..T' (0 = uniform)")
     run.add_argument("--batch", type=int, default=None)

@@ -12,18 +12,21 @@ import torch
 
 from .unet import UNet, UNetConfig
 
+CONTRACT_PREFIX = "unet."
+
 
 def unet_from_onnx(onnx_path: Path, cfg: UNetConfig) -> UNet:
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(onnx_path)).graph
-    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    # exports since issue 13 wrap the U-Net in EpsContract, whose parameters are named `unet.<name>`
+    inits = {i.name.removeprefix(CONTRACT_PREFIX): numpy_helper.to_array(i) for i in graph.initializer}
     unet = UNet(cfg).eval()
     sd = unet.state_dict()
     anonymous = []
     for node in graph.node:
-        for name in node.input:
+        for name in (n.removeprefix(CONTRACT_PREFIX) for n in node.input):
             if name in inits and name not in sd and name not in anonymous:
                 anonymous.append(name)
     names = {m: n for n, m in unet.named_modules()}

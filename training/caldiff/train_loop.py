@@ -54,6 +54,7 @@ class TrainOptions:
     mask_scale: str = "0/1"
     weighting: str = "none"
     snr_gamma: float = 5.0
+    x0_floor: float = 0.0
     t_favour: int = 0
     batch: Optional[int] = None
     lr: Optional[float] = None
@@ -139,7 +140,8 @@ class TrainLoop:
             p.requires_grad_(False)
         self.flags = LossFlags(step_uc=self.opts.step_uc, seq_uc=self.opts.seq_uc, seq_form=self.opts.seq_form,
                                prediction=self.opts.prediction, mask=self.mask, weighting=self.opts.weighting,
-                               snr_gamma=self.opts.snr_gamma, t_favour=self.opts.t_favour)
+                               snr_gamma=self.opts.snr_gamma, x0_floor=self.opts.x0_floor,
+                               t_favour=self.opts.t_favour)
         self.it, self.best, self.elapsed_prev, self.history, self.sittings = 0, math.inf, 0.0, [], []
         self.val_idx = validation.fixed_slices(self.ds, n=self.opts.val_slices)
         self.run_dir = RUNS / self.opts.name
@@ -209,6 +211,7 @@ class TrainLoop:
                          f"per draw, flips + 90-degree rotations, batch {o.batch}, AdamW peak lr {o.lr} (warm-up + "
                          f"cosine over {o.iterations} iterations), EMA {o.ema}; head predicts {o.prediction} "
                          f"(converted to eps in the graph), masks at {o.mask_scale}, weighting {o.weighting}, "
+                         f"x0 floor {o.x0_floor}, "
                          f"t-favour {o.t_favour}" + (f"; initialised from {Path(o.init_onnx).name}"
                                                      if o.init_onnx else "")),
                 "split": self.ds.split_summary(),
@@ -216,7 +219,7 @@ class TrainLoop:
                 "wallClockHours": round(self.wall_s() / 3600.0, 3),
                 "flags": {"stepUC": bool(o.step_uc), "seqUC": int(o.seq_uc), "seqForm": o.seq_form,
                           "prediction": o.prediction, "mask": o.mask_scale, "weighting": o.weighting,
-                          "tFavour": o.t_favour},
+                          "x0Floor": o.x0_floor, "tFavour": o.t_favour},
                 "parameters": count_parameters(self.unet)}
 
     # ---- one iteration ----------------------------------------------------------------------------

@@ -84,7 +84,9 @@ def test_shipped_model(card_path):
     assert set(card) == CARD_KEYS
     assert set(card["training"]) == {"config", "data", "split", "iterations", "hardware", "wallClockHours", "flags",
                                      "parameters"}
-    assert set(card["training"]["flags"]) == {"stepUC", "seqUC"}
+    # cards exported since issue 13 also name the objective's options
+    assert {"stepUC", "seqUC"} <= set(card["training"]["flags"]) <= {
+        "stepUC", "seqUC", "seqForm", "prediction", "mask", "weighting", "x0Floor", "tFavour"}
     v = card["validation"]
     assert set(v) >= {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"}
     assert set(v) - {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"} <= {

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from caldiff.losses import (LossFlags, L_MSE, L_SA, loss_weights, sample_timesteps, seq_tau, snr,
+from caldiff.losses import (X0_FLOOR_CAP, LossFlags, L_MSE, L_SA, loss_weights, sample_timesteps, seq_tau, snr,
                             training_losses)
 from caldiff.parameterisation import PREDICTIONS, EpsContract, x0_and_eps
 from caldiff.sampling import PLUS_MINUS_ONE, ZERO_ONE
@@ -58,6 +58,21 @@ def test_min_snr_weights():
     assert w_eps[0] < 0.01 and w_eps[3] == 1.0  # low-noise steps lose weight, noisy steps keep it
     assert torch.allclose(loss_weights(s, t, "x0", "min-snr", 5.0), r.clamp(max=5.0))
     assert torch.equal(loss_weights(s, t, "x0", "none", 5.0), torch.ones(4))
+
+
+def test_x0_floor_weights():
+    """In x0 units no step weighs less than the floor, and no weight rises more than X0_FLOOR_CAP-fold."""
+    s = LinearSchedule()
+    t = torch.tensor([0, 300, 600, 800, 999])
+    r = snr(s, t)
+    base = loss_weights(s, t, "eps", "min-snr", 5.0)
+    w = loss_weights(s, t, "eps", "min-snr", 5.0, x0_floor=0.05)
+    assert torch.allclose((w * r)[:4], torch.maximum(base * r, torch.tensor(0.05))[:4])  # SNR >= 5e-4: floor
+    assert r[4] < 0.05 / X0_FLOOR_CAP and torch.allclose(w[4:], X0_FLOOR_CAP * base[4:])  # t = 999: capped
+    assert torch.equal(w[0], base[0])  # SNR above the floor: unchanged
+    assert torch.all(w >= base)
+    wv = loss_weights(s, t, "velocity", "none", 5.0, x0_floor=2.0)
+    assert torch.allclose(wv * (r + 1.0), torch.maximum(r + 1.0, torch.tensor(2.0)))
 
 
 def test_timesteps_favour_the_deciding_range():

@@ -55,3 +55,40 @@ def test_nifti_orientation_and_split_files(tmp_path):
         train = split.joinpath("train.txt").read_text().split()
         assert not set(val) & set(train)
         assert all(D.is_val_patient(p) for p in val) and not any(D.is_val_patient(p) for p in train)
+
+
+def test_image_evidence_reads_the_estimate_inside_the_union():
+    """An oracle whose x0 estimate is the image itself: inside the union the estimate is the image's value there
+    with the image shown and 0 with it blanked; a slice no rater marked has no union and is skipped."""
+    from types import SimpleNamespace
+    from caldiff.sampling import ZERO_ONE
+    from caldiff.schedule import _extract
+    from caldiff.validation import image_evidence
+
+    schedule = LinearSchedule()
+
+    class Oracle(torch.nn.Module):
+        def forward(self, image, x_t, t):
+            sa = _extract(schedule.sqrt_alphas_cumprod, t, 4)
+            s1 = _extract(schedule.sqrt_one_minus_alphas_cumprod, t, 4)
+            return (x_t - sa * image) / s1, torch.zeros_like(x_t)
+
+    H = 16
+    disc = np.zeros((H, H), bool)
+    disc[5:9, 6:10] = True
+    images = np.zeros((3, H, H), np.uint8)
+    masks = np.zeros((3, 4, H, H), np.uint8)
+    images[0][disc], masks[0, :2][:, disc] = 255, 1   # two raters, image 1.0 inside
+    images[1][disc] = 255                             # nobody marked it: skipped
+    images[2][disc], masks[2][:, disc] = 51, 1        # four raters, image 0.2 inside
+    masks[2, 3, 4, 6] = 1                             # one rater's pixel outside the others: union 17 px
+    ds = SimpleNamespace(images=images, masks=masks)
+    res = image_evidence(Oracle(), ds, np.arange(3), ZERO_ONE, timesteps=(700, 850), schedule=schedule)
+    assert [r["index"] for r in res["rows"]] == [0, 2]
+    for t in ("700", "850"):
+        g = res["by_raters"][t]["groups"]
+        assert abs(g["2"]["image"] - 1.0) < 1e-4 and abs(g["4"]["image"] - 0.2 * 16 / 17) < 1e-4
+        assert abs(g["2"]["ideal"] - 0.5) < 1e-9 and abs(g["4"]["ideal"] - (16 + 0.25) / 17) < 1e-9
+        assert abs(g["2"]["blank"]) < 1e-4 and abs(g["4"]["blank"]) < 1e-4
+        assert g["1"]["slices"] == 0 and g["1"]["image"] is None
+        assert abs(res["by_raters"][t]["correlation"] + 1.0) < 1e-6

@@ -117,3 +117,19 @@ def test_compare_pairs_the_presence_error_and_refuses_other_slices():
     assert d["presenceError"]["mean"] == pytest.approx(-8.0) and d["ged"]["mean"] == 0.0
     with pytest.raises(ValueError):
         validation.compare(a, b[::-1], 16)
+
+
+def test_compare_reads_the_workstation_eval_csv(tmp_path):
+    """`caldiff eval --csv` rows pair by study and slice whatever their order; an undefined CI stays undefined."""
+    import compare
+    head = "study,patient,slice,raters,ratersMarked,emptySamples,sncc,dmax,sc,da,ci,ged,ms\n"
+    rows = ["P-1 nodule-0,P-1,3,4,4,2,0.9,0.8,1,1,0.7,0.3,10", "P-1 nodule-0,P-1,1,4,0,9,0.95,1,,0.5,,0.2,11",
+            "P-0 nodule-1,P-0,0,4,1,4,0.85,0.6,1,1,0.5,0.5,12"]
+    (tmp_path / "a.csv").write_text(head + "\n".join(rows) + "\n")
+    (tmp_path / "b.csv").write_text(head + "\n".join(reversed(rows)).replace("0.3,10", "0.1,10") + "\n")
+    a, b = compare.load(str(tmp_path / "a.csv"), 16), compare.load(str(tmp_path / "b.csv"), 16)
+    assert [r["index"] for r in a["rows"]] == ["P-0 nodule-1/0", "P-1 nodule-0/1", "P-1 nodule-0/3"]
+    assert a["rows"][1]["ci"] is None and a["rows"][1]["raters_marked"] == 0
+    assert a["summary"]["ci"] == pytest.approx(0.6) and a["summary"]["ged"] == pytest.approx(1.0 / 3, abs=1e-4)
+    d = validation.compare(a["rows"], b["rows"], 16)
+    assert d["ged"]["mean"] == pytest.approx(-0.2 / 3) and d["ci"]["n"] == 2

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tempDir } from '../testing/paths';
 import { FIXTURES_DIR, fixtureModel } from './fixtures';
-import { discoverModels, resolveModel, sha256File } from './models';
+import { byPreference, compareVersions, discoverModels, resolveModel, sha256File } from './models';
 import { loadModel } from './session';
 
 /** A models folder holding one fixture, optionally with its card edited. */
@@ -52,6 +52,18 @@ describe('model discovery', () => {
     expect(discoverModels(dir)[0].problem).toMatch(/bayes\.json does not match the card schema: mask.*threshold must lie strictly between/);
     const ok = modelsDirWith('bayes', (c) => (c.mask = { scale: '-1/1', low: -1, high: 1, threshold: 0 }));
     expect(discoverModels(ok)[0].problem).toBeNull();
+  });
+
+  test('without an id the highest card version is the default, whatever order the files were written in', () => {
+    const dir = modelsDirWith('bayes', (c) => (c.version = '1.10.0'));
+    const older = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'bayes.json'), 'utf8'));
+    writeFileSync(path.join(dir, 'bayes-old.json'), JSON.stringify({ ...older, id: 'bayes-old', version: '1.9.0' })); // written last
+    expect(discoverModels(dir).map((e) => [e.id, e.problem])).toEqual([['bayes-old', null], ['bayes', null]]);
+    expect(resolveModel(dir, null).card.id).toBe('bayes');
+    expect(byPreference(discoverModels(dir)).map((e) => e.id)).toEqual(['bayes', 'bayes-old']); // models.list's order
+    expect(compareVersions('2.0.0', '1.10.0')).toBeGreaterThan(0);
+    expect(compareVersions('1.9.0', '1.10.0')).toBeLessThan(0);
+    expect(compareVersions('1.0', '1.0.0')).toBe(0);
   });
 
   test('an unknown model id is not found', () => {

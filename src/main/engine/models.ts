@@ -72,7 +72,27 @@ export interface UsableModel {
   cardPath: string;
 }
 
-/** The model to sample with: the one asked for, or else the most recently written usable one. */
+/** Card versions compared part by part as numbers ('2.0.0' > '1.10.0' > '1.9.0'); a part that is not a number counts 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Models in the order the app prefers them: the highest card version first (then the last id); unparsable cards
+ * last. Not file times: a fresh clone or an installer writes the cards in no promised order.
+ */
+export function byPreference<T extends ModelEntry>(entries: T[]): T[] {
+  const version = (e: ModelEntry) => e.card?.version ?? '';
+  return [...entries].sort((a, b) => compareVersions(version(b), version(a)) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/** The model to sample with: the one asked for, or else the first usable one in `byPreference` order. */
 export function resolveModel(dir: string, id: string | null): UsableModel {
   const entries = discoverModels(dir);
   if (id !== null) {
@@ -81,9 +101,9 @@ export function resolveModel(dir: string, id: string | null): UsableModel {
     if (entry.problem || !entry.card || !entry.file) throw new ApiError('bad_input', entry.problem ?? `model ${id} is unusable`);
     return { card: entry.card, file: entry.file, cardPath: entry.cardPath };
   }
-  const usable = entries
-    .filter((e): e is ModelEntry & { card: ModelCard; file: string } => e.problem === null && e.card !== null && e.file !== null)
-    .sort((a, b) => statSync(b.cardPath).mtimeMs - statSync(a.cardPath).mtimeMs);
+  const usable = byPreference(
+    entries.filter((e): e is ModelEntry & { card: ModelCard; file: string } => e.problem === null && e.card !== null && e.file !== null),
+  );
   if (usable.length === 0) {
     const why = entries.map((e) => e.problem).filter(Boolean).join('; ');
     throw new ApiError('unavailable', `no usable model in ${dir}${why ? `: ${why}` : ' (no model cards found)'}`);

@@ -9,7 +9,7 @@ import { packMask } from '../../shared/masks';
 import type { AppContext } from '../context';
 import { startSampling } from '../engine/client';
 import type { ModelCard } from '../engine/card';
-import { discoverModels, resolveModel } from '../engine/models';
+import { byPreference, discoverModels, resolveModel } from '../engine/models';
 import type { SliceMessage } from '../engine/protocol';
 import { cutWindow, modelWindow, pasteWindow, windowOrigin } from '../engine/window';
 import type { ProviderReport } from '../engine/providers';
@@ -347,7 +347,8 @@ export function triageQueue(db: Db, studyId: number | null, raterId: number | nu
 // ---------- models ----------
 
 function listModels(modelsDir: string, loadProblems: Map<string, string>): ModelInfo[] {
-  return discoverModels(modelsDir).map((e) => {
+  // in the order triage chooses its default, so that the first usable one is the model a run takes
+  return byPreference(discoverModels(modelsDir)).map((e) => {
     const problem = e.problem ?? (e.card && loadProblems.get(e.card.sha256)) ?? null;
     return {
       id: e.id,
