@@ -3,7 +3,8 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unpackMask } from '../../shared/masks';
-import { dice, majorityVote } from '../../shared/metrics';
+import { majorityVote } from '../../shared/metrics';
+import { diceOf } from '../../shared/metrics/overlap';
 import { createApp, type App } from '../app';
 import { buildWorker, FIXTURES_DIR } from '../engine/fixtures';
 import { dcmjsRead } from '../testing/dcmjs';
@@ -176,26 +177,37 @@ describe('real CT studies with their LIDC reads', { timeout: 300_000 }, () => {
     // three slices through the middle keep the real model on the CPU short.
     const [roi] = await api['roi.fromRaters']({ studyId: ct.id });
     await api['roi.update']({ roiId: roi.id, center: [roi.center[0], roi.center[1], 6], slices: [5, 7] });
-    const settings = { samples: 8, seed: 5 };
+    const settings = { samples: 16, seed: 5 };
     const ctJob = await app.context.jobs.settled((await api['triage.start']({ studyId: ct.id, ...settings })).id);
     expect(ctJob).toMatchObject({ state: 'done', total: 3, warnings: [] }); // 0.703 mm lies in the model's range: no resampling
     const cropJob = await app.context.jobs.settled((await api['triage.start']({ studyId: crop.id, ...settings })).id);
     expect(cropJob.state).toBe('done');
 
+    // The soft Dice of the mean map against the readers' majority: thresholding a 16-sample mean at 0.5 turns a
+    // nodule the model marks in about half its samples into a coin flip per slice (hard Dice 0.02-0.53 over seeds).
     const meanDice = async (studyId: number, slices: number[], n: number) => {
       let sum = 0;
       for (const k of slices) {
-        const result = (await api['triage.result']({ studyId, sliceIndex: k }))!;
-        const model = Uint8Array.from(result.mean, (m) => (m > 0.5 ? 1 : 0));
+        const { mean } = (await api['triage.result']({ studyId, sliceIndex: k }))!;
         const majority = majorityVote((await raterMasksOn(api, studyId, k, n)).map((r) => r.mask));
-        sum += dice(model, majority);
+        let inter = 0, area = 0, areaMajority = 0;
+        for (let i = 0; i < n; i++) {
+          inter += mean[i] * majority[i];
+          area += mean[i];
+          areaMajority += majority[i];
+        }
+        sum += diceOf(area, areaMajority, inter);
       }
       return sum / slices.length;
     };
     const inCt = await meanDice(ct.id, [5, 6, 7], 512 * 512);
     const inCrop = await meanDice(crop.id, [2, 3, 4], 128 * 128);
-    // (The shipped CPU model marks little of this nodule on either path; the comparison is what this test holds.)
-    expect(Math.abs(inCt - inCrop), `Dice in CT geometry ${inCt.toFixed(3)}, on the crops ${inCrop.toFixed(3)}`).toBeLessThanOrEqual(0.1);
+    const said = `soft Dice in CT geometry ${inCt.toFixed(3)}, on the crops ${inCrop.toFixed(3)}`;
+    expect(inCrop, said).toBeGreaterThan(0.2); // the model sees this nodule on its own crops (0.39-0.50 over seeds)
+    // A misplaced, transposed or wrongly windowed crop of the CT loses the nodule (soft Dice -> 0). The CT path may
+    // do better than the dataset's crops (0.08-0.20 over seeds with v2): its window is centred on the nodule,
+    // where the model's prior puts it.
+    expect(inCt, said).toBeGreaterThanOrEqual(inCrop - 0.1);
 
     // the exported model SEG references the CT's own SOP instances, on the ROI's slices only
     const { files } = await api['export.study']({ studyId: ct.id, outDir: tempDir(), formats: ['dicom-seg', 'report'] });
