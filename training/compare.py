@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from caldiff import validation
+from caldiff.metrics import aggregate
 
 
 def fmt(p: dict) -> str:
@@ -27,11 +28,9 @@ def load(path: str, samples: int) -> dict:
                  "empty_samples": int(r["emptySamples"]),
                  **{k: float(r[k]) if r[k] else None for k in validation.KEYS}} for r in csv.DictReader(f)]
     rows.sort(key=lambda r: r["index"])
-    means = {k: round(sum(v) / len(v), 4) for k in validation.KEYS
-             if (v := [r[k] for r in rows if r[k] is not None])}
-    corr = validation.presence(rows, samples)["correlation"]
-    return {"model": p.name, "samples": samples, "rows": rows,
-            "summary": {**means, "presenceCorr": None if corr is None else round(corr, 3)}}
+    res = {"aggregate": aggregate([{k: r[k] for k in validation.KEYS} for r in rows]),
+           "presence": validation.presence(rows, samples)}
+    return {"model": p.name, "samples": samples, "rows": rows, "summary": validation.summary_line(res)}
 
 
 def main():

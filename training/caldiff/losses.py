@@ -68,6 +68,8 @@ def L_VLB(schedule: LinearSchedule, x0, x_t, t, eps_hat, v, threshold: float = 0
 # than SNR times it. Each weight rises at most X0_FLOOR_CAP-fold: at t -> 999 the floor alone would ask the eps head
 # for a precision 1/SNR ~ 25,000 times finer, which turns seed noise into the largest term of the loss.
 X0_FLOOR_CAP = 100.0
+
+
 def snr(schedule: LinearSchedule, t: torch.Tensor) -> torch.Tensor:
     ab = schedule.alphas_cumprod.to(t.device)[t]
     return ab / (1.0 - ab)

@@ -13,7 +13,7 @@ same noise (paired per-slice differences, `paired`), and val24 (every fourth sli
 nodule, at the timesteps where presence is decided, comes from the image."""
 import math
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -63,6 +63,14 @@ def presence(rows: List[dict], samples: int) -> dict:
     return {"correlation": corr, "emptyByRaters": groups}
 
 
+def slice_inputs(ds, i: int, seed: int) -> Tuple[torch.Tensor, np.ndarray, int, int]:
+    """Slice i: the image [1, 1, H, W] in [0, 1], its four rater masks, how many raters marked it, and the seed of
+    its noise (the same for every model validated on it)."""
+    raters = np.asarray(ds.masks[i])
+    image = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None]
+    return image, raters, int((raters.reshape(4, -1).max(1) > 0).sum()), seed * 100003 + int(i)
+
+
 @torch.no_grad()
 def validate(model, ds, idx: np.ndarray, mask: MaskRange, samples: int = 16, steps: int = 10, seed: int = 0,
              schedule: Optional[LinearSchedule] = None, sampler: str = "ddpm", progress=None) -> dict:
@@ -72,12 +80,11 @@ def validate(model, ds, idx: np.ndarray, mask: MaskRange, samples: int = 16, ste
     model.eval()
     rows = []
     for k, i in enumerate(idx):
-        img = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None]
-        s = strided_sample(model, schedule, img, samples, steps, sampler=sampler, seed=seed * 100003 + int(i),
+        img, raters, marked, noise_seed = slice_inputs(ds, i, seed)
+        s = strided_sample(model, schedule, img, samples, steps, sampler=sampler, seed=noise_seed,
                            mask=mask)[0].numpy().astype(np.uint8)
-        raters = np.asarray(ds.masks[i])
         r = all_metrics(s, raters)
-        r.update({"index": int(i), "raters_marked": int((raters.reshape(4, -1).max(1) > 0).sum()),
+        r.update({"index": int(i), "raters_marked": marked,
                   "empty_samples": int((s.reshape(samples, -1).max(1) == 0).sum())})
         rows.append(r)
         if progress:
@@ -140,22 +147,20 @@ def image_evidence(model, ds, idx: np.ndarray, mask: MaskRange, timesteps: Seque
     model.eval()
     rows = []
     for i in idx:
-        raters = np.asarray(ds.masks[i])
+        img, raters, marked, noise_seed = slice_inputs(ds, i, seed)
         union = raters.max(0) > 0
         if not union.any():
             continue
-        img = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None]
-        noise = torch.randn(img.shape, generator=torch.Generator().manual_seed(seed * 100003 + int(i)))
-        row = {"index": int(i), "raters_marked": int((raters.reshape(4, -1).max(1) > 0).sum()),
-               "ideal": float(raters.mean(0)[union].mean())}
+        noise = torch.randn(img.shape, generator=torch.Generator().manual_seed(noise_seed))
+        shown_blank = torch.cat([img, torch.zeros_like(img)])  # one batched pass for both
+        row = {"index": int(i), "raters_marked": marked, "ideal": float(raters.mean(0)[union].mean())}
         for t in timesteps:
-            tt = torch.tensor([int(t)])
-            x_t = schedule.q_sample(torch.full_like(img, mask.low), tt, noise)
-            for name, shown in (("image", img), ("blank", torch.zeros_like(img))):
-                eps, _ = model(shown, x_t, tt)
-                x0 = x0_and_eps("eps", eps, x_t, tt, schedule, mask)[0]
-                p = ((x0 - mask.low) / (mask.high - mask.low)).clamp(0, 1)[0, 0].numpy()
-                row[f"{name}@{t}"] = float(p[union].mean())
+            tt = torch.tensor([int(t)] * 2)
+            x_t = schedule.q_sample(torch.full_like(img, mask.low), tt[:1], noise).repeat(2, 1, 1, 1)
+            eps, _ = model(shown_blank, x_t, tt)
+            x0 = x0_and_eps("eps", eps, x_t, tt, schedule, mask)[0]
+            p = ((x0 - mask.low) / (mask.high - mask.low)).clamp(0, 1)[:, 0].numpy()
+            row[f"image@{t}"], row[f"blank@{t}"] = float(p[0][union].mean()), float(p[1][union].mean())
         rows.append(row)
     by_raters = {}
     for t in timesteps:

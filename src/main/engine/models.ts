@@ -89,7 +89,7 @@ export function compareVersions(a: string, b: string): number {
  */
 export function byPreference<T extends ModelEntry>(entries: T[]): T[] {
   const version = (e: ModelEntry) => e.card?.version ?? '';
-  return [...entries].sort((a, b) => compareVersions(version(b), version(a)) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return [...entries].sort((a, b) => compareVersions(version(b), version(a)) || b.id.localeCompare(a.id));
 }
 
 /** The model to sample with: the one asked for, or else the first usable one in `byPreference` order. */
