@@ -16,11 +16,9 @@ import torch
 
 from caldiff import validation
 from caldiff.data import LIDC
-from caldiff.onnx_weights import reference_error, unet_from_onnx
+from caldiff.onnx_weights import denoiser_from_card, reference_error
 from caldiff.parameterisation import EpsContract
 from caldiff.sampling import MaskRange
-from caldiff.train_loop import CONFIGS
-from caldiff.unet import UNetConfig
 from export_onnx import load_unet_from_checkpoint
 
 
@@ -34,7 +32,7 @@ def load_model(args):
     """-> (model as the app sees it, mask range, description)."""
     if args.onnx:
         card = json.loads(Path(args.onnx).with_suffix(".json").read_text())
-        unet = unet_from_onnx(Path(args.onnx), UNetConfig(**CONFIGS[card["training"]["config"]]["unet"]))
+        unet = denoiser_from_card(Path(args.onnx).with_suffix(".json"))
         err = reference_error(unet, Path(args.onnx).with_suffix(".reference.json"))
         if err > card["parityTolerance"]:
             raise SystemExit(f"{args.onnx}: weights read back differ from the reference outputs by {err:.2e}")

@@ -14,10 +14,11 @@ import numpy as np
 import onnx
 import torch
 
+from caldiff.mean_mask import MeanMaskConfig, build_denoiser
 from caldiff.parameterisation import EpsContract
 from caldiff.sampling import MASK_RANGES, ZERO_ONE, MaskRange
 from caldiff.schedule import LinearSchedule
-from caldiff.unet import UNet, UNetConfig, count_parameters
+from caldiff.unet import UNetConfig, count_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -90,7 +91,7 @@ def reference_inputs(ds=None, seed: int = 1234, mask: MaskRange = ZERO_ONE):
     return img, x_t, t, src
 
 
-def make_reference(unet: UNet, img, x_t, t, tol: float = PARITY_TOL) -> dict:
+def make_reference(unet: torch.nn.Module, img, x_t, t, tol: float = PARITY_TOL) -> dict:
     with torch.no_grad():
         eps, v = unet.eval()(img, x_t, t)
     return {"inputs": {"image": _b64(img.numpy()), "x_t": _b64(x_t.numpy()),
@@ -180,7 +181,8 @@ def load_unet_from_checkpoint(path: Path, use_ema: bool = True):
     """-> (EpsContract over the checkpoint's U-Net, checkpoint); runs from before the options were stored are
     eps-predicting at 0/1."""
     ck = torch.load(str(path), map_location="cpu")
-    unet = UNet(UNetConfig.from_dict(ck["unet_config"]))
+    mean_cfg = ck.get("mean_mask_config")
+    unet = build_denoiser(UNetConfig.from_dict(ck["unet_config"]), mean_cfg and MeanMaskConfig.from_dict(mean_cfg))
     sd = ck["ema"] if use_ema and ck.get("ema") is not None else ck["unet"]
     unet.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()})
     opts = ck.get("options", {})

@@ -46,6 +46,10 @@ def parse_args(argv=None):
     run.add_argument("--ema", type=float, default=None)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--init-onnx", default=None, help="start from the U-Net weights of a shipped export")
+    run.add_argument("--init-checkpoint", default=None,
+                     help="start from a checkpoint's U-Net and EMA weights, on a schedule of this run's own")
+    run.add_argument("--mean-mask", action="store_true",
+                     help="condition the U-Net on a mean-mask network inside the graph (caldiff/mean_mask.py)")
     run.add_argument("--val-steps", type=int, default=10)
     sit = ap.add_argument_group("this sitting")
     sit.add_argument("--resume", default=None, metavar="CHECKPOINT", help="continue from last.pt or a compact one")

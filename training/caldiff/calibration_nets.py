@@ -5,25 +5,22 @@ a hierarchical latent model with axis-aligned Gaussians of D channels at L resol
 
 Level 0 is the coarsest (the top of the hierarchy); level L-1 the finest.
 """
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .unet import space_to_depth, norm
+from .unet import StoredConfig, space_to_depth, norm
 
 
 @dataclass
-class CalibConfig:
+class CalibConfig(StoredConfig):
     latent: int = 6        # D
     levels: int = 3        # L
     base: int = 32
     patch: int = 4         # stem downsampling: the finest latent level is at H / patch
-
-    def to_dict(self):
-        return asdict(self)
 
 
 def _block(cin, cout):

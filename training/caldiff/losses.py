@@ -1,6 +1,6 @@
 """CalDiff loss terms, each named after the equation it implements.
 
-L = L_Diff + gamma * L_Hier + kappa * L_SA,   L_Diff = L_MSE + lambda * L_VLB
+L = L_Diff + gamma * L_Hier + kappa * L_SA (+ L_Mean with mean-mask conditioning),   L_Diff = L_MSE + lambda * L_VLB
 lambda = 0.001 (Improved DDPM hybrid), gamma = 0.001, kappa = 1.0 (S = 2).
 
 Options beyond the paper (issue 13; defaults are the paper's): the head may predict x0, its logit or the
@@ -171,6 +171,15 @@ def seq_tau(schedule: LinearSchedule, t: torch.Tensor, t_s: torch.Tensor) -> tor
 
 
 # --------------------------------------------------------------------------------------------
+# L_Mean (mean-mask conditioning, mean_mask.py): the BCE of the mean-mask network's logit against the rater mask
+# drawn for this iteration. BCE is linear in its target, so its expectation over the drawn rater is the BCE against
+# the raters' mean mask, whose minimiser is that mean: the network learns the share of raters who mark each pixel.
+def L_Mean(mean_logit: torch.Tensor, x0: torch.Tensor, mask: MaskRange) -> torch.Tensor:
+    target01 = (x0 - mask.low) / (mask.high - mask.low)
+    return torch.nn.functional.binary_cross_entropy_with_logits(mean_logit, target01)
+
+
+# --------------------------------------------------------------------------------------------
 @dataclass
 class LossFlags:
     step_uc: bool = True
@@ -245,5 +254,9 @@ def training_losses(unet, schedule: LinearSchedule, image: torch.Tensor, x0: tor
         else:
             out["L_SA"] = L_SA(eps_hats, eps_trues, valid)
         total = total + flags.kappa * out["L_SA"]
+    mean_mask = getattr(unet, "mean_mask", None)
+    if mean_mask is not None:  # its own parameters: the U-Net sees its output detached
+        out["L_Mean"] = L_Mean(mean_mask(image), x0, flags.mask)
+        total = total + out["L_Mean"]
     out["loss"] = total
     return out

@@ -1,4 +1,4 @@
-"""The PyTorch U-Net back from a shipped ONNX export, so that a model whose checkpoint was not kept can be
+"""The PyTorch U-Net (with its mean-mask network, where it has one) back from a shipped ONNX export, so that a model whose checkpoint was not kept can be
 validated in Python and fine-tuned. Named initialisers carry the parameter names; the exporter folds each
 GroupNorm's affine into anonymous Mul/Add constants, which appear in the graph in the order the norms run, so
 they are matched to the GroupNorm modules in the order a forward pass calls them. The caller checks the result
@@ -10,19 +10,36 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .mean_mask import MeanMaskConfig, build_denoiser
 from .unet import UNet, UNetConfig
 
 CONTRACT_PREFIX = "unet."
 
 
 def unet_from_onnx(onnx_path: Path, cfg: UNetConfig) -> UNet:
+    return weights_from_onnx(onnx_path, UNet(cfg))
+
+
+def denoiser_from_card(card_path: Path) -> torch.nn.Module:
+    """The network a shipped card describes (its configuration, mean-mask conditioned or not), weights read back
+    from its ONNX file."""
+    from .train_loop import CONFIGS
+    card = json.loads(Path(card_path).read_text())
+    cfg = CONFIGS[card["training"]["config"]]
+    mean = card["training"].get("flags", {}).get("meanMask")
+    model = build_denoiser(UNetConfig(**cfg["unet"]), MeanMaskConfig(**cfg["mean_mask"]) if mean else None)
+    return weights_from_onnx(Path(card_path).with_name(card["file"]), model)
+
+
+def weights_from_onnx(onnx_path: Path, unet: torch.nn.Module) -> torch.nn.Module:
+    """Fill `unet` (forward(image, x_t, t)) with the weights of the ONNX export of the same architecture."""
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(onnx_path)).graph
     # exports since issue 13 wrap the U-Net in EpsContract, whose parameters are named `unet.<name>`
     inits = {i.name.removeprefix(CONTRACT_PREFIX): numpy_helper.to_array(i) for i in graph.initializer}
-    unet = UNet(cfg).eval()
+    unet = unet.eval()
     sd = unet.state_dict()
     anonymous = []
     for node in graph.node:

@@ -19,10 +19,11 @@ import torch
 from .calibration_nets import CalibConfig, UncertaintyCalibratingNet, UncertaintyModelingNet
 from .data import LIDC, train_batch
 from .losses import LossFlags, training_losses
+from .mean_mask import MeanMaskConfig, build_denoiser, widen_input
 from .parameterisation import EpsContract
 from .sampling import MASK_RANGES
 from .schedule import LinearSchedule
-from .unet import UNet, UNetConfig, count_parameters
+from .unet import UNetConfig, count_parameters
 from . import validation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,15 +32,18 @@ RUNS = ROOT / "training" / "runs"
 CONFIGS = {
     # small and fast: ~1.6M parameters, U-Net at 64x64 behind a 2x2 space-to-depth stem
     "cpu": dict(unet=dict(base=32, mults=(1, 2, 2, 2), blocks=1, attn_levels=(3,), patch=2),
-                calib=dict(latent=6, levels=3, base=16, patch=4),
+                calib=dict(latent=6, levels=3, base=16, patch=4), mean_mask=dict(base=32, mults=(1, 2, 2), patch=4),
                 batch=8, lr=6e-4, iterations=60000, ema=0.9995, warmup=200, threads=2),
     # the GPU configuration (torch 2.x + CUDA): full-resolution U-Net, attention at 32x32 and 16x16
     "full": dict(unet=dict(base=64, mults=(1, 2, 3, 4), blocks=2, attn_levels=(2, 3), patch=1, dropout=0.1),
-                 calib=dict(latent=6, levels=3, base=32, patch=2),
+                 calib=dict(latent=6, levels=3, base=32, patch=2), mean_mask=dict(base=32, mults=(1, 2, 2, 2), patch=2),
                  batch=32, lr=1e-4, iterations=100000, ema=0.9999, warmup=1000, threads=None),
 }
 # the cosine decays to this fraction of the peak learning rate at the end of the schedule
 LR_FLOOR = 0.05
+# the mean-mask network learns from scratch while the U-Net beside it is fine-tuned: its learning rate is this
+# multiple of the U-Net's, on the same schedule
+MEAN_MASK_LR_SCALE = 5.0
 
 
 @dataclass
@@ -62,6 +66,8 @@ class TrainOptions:
     ema: Optional[float] = None
     seed: int = 0
     init_onnx: Optional[str] = None    # start from the weights of a shipped export (fine-tuning)
+    init_checkpoint: Optional[str] = None  # start from a checkpoint's U-Net and EMA weights (a new schedule)
+    mean_mask: bool = False            # condition the U-Net on the mean-mask network (mean_mask.py)
     val_samples: int = 16
     val_steps: int = 10
     val_slices: int = 96
@@ -100,6 +106,12 @@ def lr_at(it: int, peak: float, warmup: int, total: int) -> float:
     return peak * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def _path(p: str) -> Path:
+    """A path as given, or relative to the repository root."""
+    p = Path(p)
+    return p if p.is_absolute() or p.exists() else ROOT / p
+
+
 def _half(sd: dict, dtype) -> dict:
     """Floating tensors in `dtype`; Adam's step counter stays exact (bf16 holds integers only up to 256)."""
     return {k: (v.to(dtype) if torch.is_tensor(v) and v.is_floating_point() and k != "step" else v)
@@ -123,19 +135,30 @@ class TrainLoop:
         self.ds = ds or LIDC()
         self.schedule = LinearSchedule()
         self.mask = MASK_RANGES[self.opts.mask_scale]
-        self.unet = UNet(UNetConfig(**cfg["unet"]))
+        self.mean_cfg = MeanMaskConfig(**cfg["mean_mask"]) if self.opts.mean_mask else None
+        self.unet = build_denoiser(UNetConfig(**cfg["unet"]), self.mean_cfg)
         ccfg = CalibConfig(**cfg["calib"])
         self.model_net, self.calib_net = UncertaintyModelingNet(ccfg), UncertaintyCalibratingNet(ccfg)
+        ema_state = None
         if self.opts.init_onnx and not resuming:  # a resumed run has its weights in the checkpoint
             from .onnx_weights import unet_from_onnx
-            init = Path(self.opts.init_onnx)
-            init = init if init.is_absolute() or init.exists() else ROOT / init
-            self.unet.load_state_dict(unet_from_onnx(init, self.unet.cfg).state_dict())
-        self.params = list(self.unet.parameters())
+            self._load_plain_or_own(unet_from_onnx(_path(self.opts.init_onnx), UNetConfig(**cfg["unet"])).state_dict())
+        if self.opts.init_checkpoint and not resuming:
+            init = torch.load(str(_path(self.opts.init_checkpoint)), map_location="cpu")
+            self._load_plain_or_own(init["unet"])
+            ema_state = init["ema"]
+        mean_params = list(self.unet.mean_mask.parameters()) if self.opts.mean_mask else []
+        ids = {id(p) for p in mean_params}
+        self.params = [p for p in self.unet.parameters() if id(p) not in ids]
         if self.opts.step_uc:  # Algorithm 1: phi and psi are optimised together with the U-Net
             self.params += list(self.model_net.parameters()) + list(self.calib_net.parameters())
-        self.opt = torch.optim.AdamW(self.params, lr=self.opts.lr, weight_decay=0.0)
+        groups = [{"params": self.params, "lr_scale": 1.0}]
+        if mean_params:
+            groups.append({"params": mean_params, "lr_scale": MEAN_MASK_LR_SCALE})
+        self.opt = torch.optim.AdamW(groups, lr=self.opts.lr, weight_decay=0.0)
         self.ema = copy.deepcopy(self.unet).eval()
+        if ema_state is not None:
+            self._load_plain_or_own(ema_state, self.ema)
         for p in self.ema.parameters():
             p.requires_grad_(False)
         self.flags = LossFlags(step_uc=self.opts.step_uc, seq_uc=self.opts.seq_uc, seq_form=self.opts.seq_form,
@@ -147,6 +170,14 @@ class TrainLoop:
         self.run_dir = RUNS / self.opts.name
         self.stop_requested = False
         self._t0 = time.time()
+
+    def _load_plain_or_own(self, state: dict, into: torch.nn.Module = None) -> None:
+        """Weights of this run's own kind, or a plain U-Net's for a mean-mask conditioned run (widened)."""
+        into = into or self.unet
+        state = _float(state)
+        if self.opts.mean_mask and not any(k.startswith("mean_mask.") for k in state):
+            state = widen_input(state, into)
+        into.load_state_dict(state)
 
     # ---- state ----------------------------------------------------------------------------------
     @property
@@ -169,6 +200,7 @@ class TrainLoop:
         d = {"unet": w(self.unet.state_dict()), "ema": w(self.ema.state_dict()), "opt": opt,
              "iteration": self.it, "best": self.best, "elapsed_s": self.wall_s(), "history": self.history,
              "sittings": self.sittings, "options": asdict(self.opts), "unet_config": self.unet.cfg.to_dict(),
+             "mean_mask_config": self.mean_cfg.to_dict() if self.mean_cfg else None,
              "calib_config": self.model_net.cfg.to_dict(), "card_training": self.card_training(),
              "recommended_steps": self.opts.val_steps, "compact": compact}
         if self.opts.step_uc:
@@ -211,27 +243,30 @@ class TrainLoop:
                          f"per draw, flips + 90-degree rotations, batch {o.batch}, AdamW peak lr {o.lr} (warm-up + "
                          f"cosine over {o.iterations} iterations), EMA {o.ema}; head predicts {o.prediction} "
                          f"(converted to eps in the graph), masks at {o.mask_scale}, weighting {o.weighting}, "
-                         f"x0 floor {o.x0_floor}, "
-                         f"t-favour {o.t_favour}" + (f"; initialised from {Path(o.init_onnx).name}"
-                                                     if o.init_onnx else "")),
+                         f"x0 floor {o.x0_floor}, t-favour {o.t_favour}"
+                         + ("; the U-Net conditioned on a mean-mask network inside the graph" if o.mean_mask else "")
+                         + "".join(f"; initialised from {Path(i).name}" for i in (o.init_onnx, o.init_checkpoint)
+                                   if i)),
                 "split": self.ds.split_summary(),
                 "iterations": int(self.it), "hardware": self.sitting.hardware,
                 "wallClockHours": round(self.wall_s() / 3600.0, 3),
                 "flags": {"stepUC": bool(o.step_uc), "seqUC": int(o.seq_uc), "seqForm": o.seq_form,
                           "prediction": o.prediction, "mask": o.mask_scale, "weighting": o.weighting,
-                          "x0Floor": o.x0_floor, "tFavour": o.t_favour},
+                          "x0Floor": o.x0_floor, "tFavour": o.t_favour, "meanMask": bool(o.mean_mask)},
                 "parameters": count_parameters(self.unet)}
 
     # ---- one iteration ----------------------------------------------------------------------------
     def step(self) -> dict:
         image, x0 = train_batch(self.ds, self.opts.batch, self.rng)
         x0 = self.mask.encode(x0)
+        lr = lr_at(self.it, self.opts.lr, CONFIGS[self.opts.config]["warmup"], self.opts.iterations)
         for g in self.opt.param_groups:
-            g["lr"] = lr_at(self.it, self.opts.lr, CONFIGS[self.opts.config]["warmup"], self.opts.iterations)
+            g["lr"] = lr * g.get("lr_scale", 1.0)
         terms = training_losses(self.unet, self.schedule, image, x0, self.flags, self.model_net, self.calib_net)
         self.opt.zero_grad(set_to_none=True)
         terms["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        for g in self.opt.param_groups:  # each network clipped on its own: one's large gradient must not mute another
+            torch.nn.utils.clip_grad_norm_(g["params"], 1.0)
         self.opt.step()
         with torch.no_grad():
             d = min(self.opts.ema, (1 + self.it) / (10 + self.it))
@@ -250,13 +285,16 @@ class TrainLoop:
         line = validation.summary_line(res)
         entry = {"it": self.it, "samples": self.samples_seen, "wall_min": round(self.wall_s() / 60, 1),
                  "val": line, "val_s": round(time.time() - t0, 1)}
+        if self.opts.mean_mask:
+            entry["mean_mask"] = validation.mean_mask_indicators(self.ema.mean_mask, self.ds, self.val_idx)
         self.history.append(entry)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         # the rows, in evaluate.py's --out form, so that arms are paired slice by slice without validating twice
         (self.run_dir / f"val-{self.samples_seen}.json").write_text(json.dumps(validation.record(
             f"{self.opts.name} (EMA, iteration {self.it}, {self.samples_seen} samples)", res, self.opts.val_samples,
             self.opts.val_steps, "ddpm", entry["val_s"]), indent=1))
-        print(f"val it {self.it} samples {self.samples_seen}: {json.dumps(line)} ({entry['val_s']}s, "
+        print(f"val it {self.it} samples {self.samples_seen}: {json.dumps(line)} "
+              f"{json.dumps(entry.get('mean_mask', ''))} ({entry['val_s']}s, "
               f"{len(self.val_idx)} slices, {self.opts.val_samples} samples, respaced DDPM K={self.opts.val_steps})",
               flush=True)
         ged = res["aggregate"]["ged"]["mean"]

@@ -1,6 +1,7 @@
 """Conditional denoising U-Net (guided-diffusion style, slimmed for CPU sampling).
 
-Input: concat(image, x_t) -> 2 channels; timestep embedding added in every residual block.
+Input: concat(image, x_t) -> 2 channels (with `cond_channels` image-like conditions between them, e.g. the
+mean mask of mean_mask.py); timestep embedding added in every residual block.
 Output: eps (the noise estimate) and v (the learned-variance interpolation, Improved DDPM).
 """
 import math
@@ -12,8 +13,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+class StoredConfig:
+    """A network's configuration as checkpoints store it: a JSON-friendly dict, tuples as lists and back."""
+
+    def to_dict(self):
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
 @dataclass
-class UNetConfig:
+class UNetConfig(StoredConfig):
     base: int = 32                       # channels at full resolution
     mults: Tuple[int, ...] = (1, 2, 2, 4)  # one entry per resolution level
     blocks: int = 1                      # residual blocks per level (encoder); decoder uses blocks + 1
@@ -22,19 +34,7 @@ class UNetConfig:
     dropout: float = 0.0
     groups: int = 8
     patch: int = 1                       # space-to-depth stem: the U-Net runs at H/patch (1 = off)
-
-    def to_dict(self):
-        d = asdict(self)
-        d["mults"] = list(self.mults)
-        d["attn_levels"] = list(self.attn_levels)
-        return d
-
-    @staticmethod
-    def from_dict(d):
-        d = dict(d)
-        d["mults"] = tuple(d["mults"])
-        d["attn_levels"] = tuple(d["attn_levels"])
-        return UNetConfig(**d)
+    cond_channels: int = 0               # condition channels that arrive concatenated to the image
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -131,7 +131,7 @@ class Up(nn.Module):
 
 
 class UNet(nn.Module):
-    """forward(image [B,1,H,W], x_t [B,1,H,W], t int64 [B]) -> (eps [B,1,H,W], v [B,1,H,W])."""
+    """forward(image [B,1+cond,H,W], x_t [B,1,H,W], t int64 [B]) -> (eps [B,1,H,W], v [B,1,H,W])."""
 
     def __init__(self, cfg: UNetConfig = UNetConfig()):
         super().__init__()
@@ -141,7 +141,7 @@ class UNet(nn.Module):
         self.temb_dim = ch
         self.time = nn.Sequential(nn.Linear(ch, temb), nn.SiLU(), nn.Linear(temb, temb))
         p = cfg.patch
-        self.inp = nn.Conv2d(2 * p * p, ch, 3, padding=1)
+        self.inp = nn.Conv2d((2 + cfg.cond_channels) * p * p, ch, 3, padding=1)
         self.down = nn.ModuleList()
         skips = [ch]
         cur = ch

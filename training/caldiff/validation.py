@@ -175,3 +175,34 @@ def image_evidence(model, ds, idx: np.ndarray, mask: MaskRange, timesteps: Seque
         corr = float(np.corrcoef(ideal, inside)[0, 1]) if ideal.std() > 0 and inside.std() > 0 else None
         by_raters[str(t)] = {"groups": groups, "correlation": corr}
     return {"rows": rows, "by_raters": by_raters}
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> Optional[float]:
+    return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else None
+
+
+@torch.no_grad()
+def mean_mask_indicators(net, ds, idx: np.ndarray) -> dict:
+    """How well the mean-mask network (mean_mask.py) reads the raters from the image, on the validation slices:
+    the correlation over slices of its area (sum of the mean mask) with the raters' mean area, the correlation of
+    its peak (the largest share of raters it expects at one pixel) with the share of raters who marked the slice,
+    and its BCE against the raters' mean mask."""
+    was_training = net.training
+    net.eval()
+    area, area_true, peak, share, bce = [], [], [], [], []
+    for i in idx:
+        img, raters, marked, _ = slice_inputs(ds, i, 0)
+        logit = net(img)[0, 0]
+        target = torch.from_numpy(raters.mean(0).astype(np.float32))
+        m = torch.sigmoid(logit)
+        area.append(float(m.sum()))
+        area_true.append(float(target.sum()))
+        peak.append(float(m.max()))
+        share.append(marked / 4)
+        bce.append(float(torch.nn.functional.binary_cross_entropy_with_logits(logit, target)))
+    net.train(was_training)
+    area, area_true, peak, share = map(np.asarray, (area, area_true, peak, share))
+    r = _corr(area, area_true)
+    p = _corr(peak, share)
+    return {"areaCorr": None if r is None else round(r, 3), "peakShareCorr": None if p is None else round(p, 3),
+            "bce": round(float(np.mean(bce)), 5)}

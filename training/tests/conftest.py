@@ -27,3 +27,21 @@ def blob_batch(B=4, H=32, seed=0):
         imgs.append((0.2 + 0.6 * m + 0.05 * torch.randn(H, H, generator=g)).clamp(0, 1))
         masks.append(m)
     return torch.stack(imgs)[:, None], torch.stack(masks)[:, None]
+
+
+@pytest.fixture
+def tiny_loop(monkeypatch, tmp_path):
+    """make(**options) -> a TrainLoop of the tiny configuration on the synthetic data, writing under tmp_path."""
+    from caldiff import train_loop, validation
+    from tiny import TINY, fake_dataset
+    monkeypatch.setitem(train_loop.CONFIGS, "tiny", TINY)
+    monkeypatch.setattr(validation, "SPLITS", tmp_path / "splits")
+
+    def make(**kw):
+        opts = train_loop.TrainOptions(config="tiny", name="t", val_slices=3, val_samples=2, val_steps=2, **kw)
+        loop = train_loop.TrainLoop(opts, train_loop.Sitting(val_every=4, log_every=1,
+                                                             compact=str(tmp_path / "compact.pt")),
+                                    ds=fake_dataset())
+        loop.run_dir = tmp_path / "run"
+        return loop
+    return make

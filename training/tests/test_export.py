@@ -86,7 +86,7 @@ def test_shipped_model(card_path):
                                      "parameters"}
     # cards exported since issue 13 also name the objective's options
     assert {"stepUC", "seqUC"} <= set(card["training"]["flags"]) <= {
-        "stepUC", "seqUC", "seqForm", "prediction", "mask", "weighting", "x0Floor", "tFavour"}
+        "stepUC", "seqUC", "seqForm", "prediction", "mask", "weighting", "x0Floor", "tFavour", "meanMask"}
     v = card["validation"]
     assert set(v) >= {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"}
     assert set(v) - {"slices", "samples", "steps", "sampler", "sncc", "dmax", "ci", "ged", "notes"} <= {
@@ -120,8 +120,7 @@ def test_shipped_model(card_path):
 @pytest.mark.parametrize("card_path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_weights_read_back_from_onnx(card_path):
     """evaluate.py --onnx and train.py --init-onnx rebuild the PyTorch U-Net from the export itself."""
-    from caldiff.onnx_weights import reference_error, unet_from_onnx
-    from caldiff.train_loop import CONFIGS
+    from caldiff.onnx_weights import denoiser_from_card, reference_error
     card = json.loads(card_path.read_text())
-    unet = unet_from_onnx(card_path.with_name(card["file"]), UNetConfig(**CONFIGS[card["training"]["config"]]["unet"]))
+    unet = denoiser_from_card(card_path)
     assert reference_error(unet, card_path.with_name(card["id"] + ".reference.json")) < card["parityTolerance"]

@@ -1,45 +1,13 @@
 """The training loop: learning-rate schedule, resumable (compact) checkpoints, validation on a fixed list."""
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
-from caldiff import train_loop, validation
-from caldiff.train_loop import LR_FLOOR, Sitting, TrainLoop, TrainOptions, lr_at
-
-TINY = dict(unet=dict(base=8, mults=(1, 2), blocks=1, attn_levels=(1,), heads=2, patch=2),
-            calib=dict(latent=6, levels=3, base=8, patch=4),
-            batch=2, lr=1e-3, iterations=50, ema=0.9, warmup=2, threads=1)
-
-
-def fake_dataset(n=6, seed=0):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:128, :128]
-    masks = np.zeros((n, 4, 128, 128), np.uint8)
-    for i in range(n):
-        for r in range(i % 5):  # slice i marked by i % 5 raters
-            masks[i, r] = ((yy - 64) ** 2 + (xx - 60 - r) ** 2 <= 100).astype(np.uint8)
-    images = (rng.random((n, 128, 128)) * 80 + masks.max(1) * 150).astype(np.uint8)
-    return SimpleNamespace(images=images, masks=masks, train_idx=np.arange(n - 3), val_idx=np.arange(n - 3, n),
-                           meta=[["P-0", f"nodule-{i}", 0] for i in range(n)],
-                           split_summary=lambda: "fake split")
-
-
-@pytest.fixture
-def tiny_loop(monkeypatch, tmp_path):
-    monkeypatch.setitem(train_loop.CONFIGS, "tiny", TINY)
-    monkeypatch.setattr(validation, "SPLITS", tmp_path / "splits")
-
-    def make(**kw):
-        opts = TrainOptions(config="tiny", name="t", val_slices=3, val_samples=2, val_steps=2, **kw)
-        loop = TrainLoop(opts, Sitting(val_every=4, log_every=1, compact=str(tmp_path / "compact.pt")),
-                         ds=fake_dataset())
-        loop.run_dir = tmp_path / "run"
-        return loop
-    return make
-
+from caldiff import validation
+from caldiff.train_loop import LR_FLOOR, lr_at
+from tiny import fake_dataset
 
 def test_lr_warms_up_then_follows_one_cosine_to_the_floor():
     assert lr_at(0, 1.0, 10, 110) == pytest.approx(0.1)
