@@ -1,5 +1,5 @@
-"""The PyTorch U-Net (with its mean-mask network, where it has one) back from a shipped ONNX export, so that a model whose checkpoint was not kept can be
-validated in Python and fine-tuned. Named initialisers carry the parameter names; the exporter folds each
+"""The PyTorch U-Net (with its mean-mask network, where it has one) back from a shipped ONNX export, so that a
+model whose checkpoint was not kept can be validated in Python and fine-tuned. Named initialisers carry the parameter names; the exporter folds each
 GroupNorm's affine into anonymous Mul/Add constants, which appear in the graph in the order the norms run, so
 they are matched to the GroupNorm modules in the order a forward pass calls them. The caller checks the result
 against the export's reference outputs (`reference_error`)."""

@@ -147,9 +147,9 @@ class TrainLoop:
             init = torch.load(str(_path(self.opts.init_checkpoint)), map_location="cpu")
             self._load_plain_or_own(init["unet"])
             ema_state = init["ema"]
-        mean_params = list(self.unet.mean_mask.parameters()) if self.opts.mean_mask else []
-        ids = {id(p) for p in mean_params}
-        self.params = [p for p in self.unet.parameters() if id(p) not in ids]
+        named = list(self.unet.named_parameters())
+        mean_params = [p for n, p in named if n.startswith("mean_mask.")]
+        self.params = [p for n, p in named if not n.startswith("mean_mask.")]
         if self.opts.step_uc:  # Algorithm 1: phi and psi are optimised together with the U-Net
             self.params += list(self.model_net.parameters()) + list(self.calib_net.parameters())
         groups = [{"params": self.params, "lr_scale": 1.0}]

@@ -51,12 +51,15 @@ def fixed_slices(ds, n: int = 96, path: Optional[Path] = None) -> np.ndarray:
     return np.asarray(out, dtype=np.int64)
 
 
+def _corr(a: np.ndarray, b: np.ndarray) -> Optional[float]:
+    """Pearson r, undefined (None, not 0) when either side is constant."""
+    return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else None
+
+
 def presence(rows: List[dict], samples: int) -> dict:
     raters = np.array([r["raters_marked"] for r in rows], dtype=float)
     empty = np.array([r["empty_samples"] for r in rows], dtype=float)
-    corr = None
-    if raters.std() > 0 and empty.std() > 0:
-        corr = float(np.corrcoef(raters, empty)[0, 1])
+    corr = _corr(raters, empty)
     groups = {str(k): {"slices": int((raters == k).sum()),
                        "meanEmpty": (float(empty[raters == k].mean()) if (raters == k).any() else None),
                        "ideal": samples * (4 - k) / 4} for k in range(5)}
@@ -172,13 +175,8 @@ def image_evidence(model, ds, idx: np.ndarray, mask: MaskRange, timesteps: Seque
                               "blank": float(np.mean([r[f"blank@{t}"] for r in g])) if g else None}
         ideal = np.array([r["ideal"] for r in rows])
         inside = np.array([r[f"image@{t}"] for r in rows])
-        corr = float(np.corrcoef(ideal, inside)[0, 1]) if ideal.std() > 0 and inside.std() > 0 else None
-        by_raters[str(t)] = {"groups": groups, "correlation": corr}
+        by_raters[str(t)] = {"groups": groups, "correlation": _corr(ideal, inside)}
     return {"rows": rows, "by_raters": by_raters}
-
-
-def _corr(a: np.ndarray, b: np.ndarray) -> Optional[float]:
-    return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else None
 
 
 @torch.no_grad()
