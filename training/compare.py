@@ -5,6 +5,7 @@ SNCC, Dmax, CI, GED² and the presence error, with 95 % intervals. The inputs ar
 
   /usr/bin/python3 training/compare.py shipped.json training/runs/plain/val-8000.json training/runs/step/val-8000.json
   /usr/bin/python3 training/compare.py docs/bench-results/validation-v1-all-2026-12-03.csv v2-all.csv
+  /usr/bin/python3 training/compare.py --by-raters docs/bench-results/validation-v3-all-2026-12-05.csv
 """
 import argparse
 import csv
@@ -36,20 +37,33 @@ def load(path: str, samples: int) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base")
-    ap.add_argument("arms", nargs="+")
+    ap.add_argument("arms", nargs="*")
     ap.add_argument("--json", action="store_true", help="print the differences as JSON")
     ap.add_argument("--samples", type=int, default=16, help="samples per slice of a CSV input")
+    ap.add_argument("--by-raters", action="store_true", help="also each file's means by how many raters marked a slice")
     a = ap.parse_args()
+    if not a.arms and not a.by_raters:
+        ap.error("name at least one ARM to compare with BASE, or --by-raters")
     base = load(a.base, a.samples)
-    out = []
+    out, loaded = [], [base]
     for arm_file in a.arms:
         arm = load(arm_file, a.samples)
+        loaded.append(arm)
         if arm["samples"] != base["samples"]:
             raise SystemExit(f"{arm_file}: {arm['samples']} samples per slice, {a.base}: {base['samples']}")
         out.append({"arm": arm["model"], "file": arm_file, "summary": arm["summary"],
                     "paired": validation.compare(base["rows"], arm["rows"], base["samples"])})
     if a.json:
         print(json.dumps({"base": base["model"], "summary": base["summary"], "arms": out}, indent=1))
+        return
+    if a.by_raters:
+        print("| file | raters | slices | " + " | ".join(validation.KEYS) + " | empty samples |")
+        print("| --- |" + " ---: |" * (len(validation.KEYS) + 3))
+        for run in loaded:
+            for n, g in validation.by_raters(run["rows"]).items():
+                cells = ["-" if g[k] is None else f"{g[k]:.3f}" for k in validation.KEYS]
+                print(f"| {run['model']} | {n} | {g['slices']} | " + " | ".join(cells) + f" | {g['empty_samples']:.2f} |")
+    if not out:
         return
     keys = ("sncc", "dmax", "ci", "ged", "presenceError")
     print(f"base {base['model']}: {json.dumps(base['summary'])}")

@@ -33,6 +33,7 @@ class MeanMaskConfig(StoredConfig):
     mults: tuple = (1, 2, 2)   # one entry per resolution level below the stem
     patch: int = 4             # space-to-depth stem: 128x128 -> 32x32
     groups: int = 8
+    in_channels: int = 1       # the slice, or the slice with neighbours of its stack (presence_bound.py)
 
 
 class ConvBlock(nn.Module):
@@ -54,7 +55,7 @@ class MeanMaskNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         p, ch = cfg.patch, cfg.base
-        self.inp = nn.Conv2d(p * p, ch, 3, padding=1)
+        self.inp = nn.Conv2d(cfg.in_channels * p * p, ch, 3, padding=1)
         widths = [ch * m for m in cfg.mults]
         self.down, self.pool = nn.ModuleList(), nn.ModuleList()
         cur = ch

@@ -137,6 +137,20 @@ def compare(rows_a: List[dict], rows_b: List[dict], samples: int = 16,
     return out
 
 
+def by_raters(rows: List[dict]) -> Dict[int, dict]:
+    """Mean metrics and empty samples of the slices n = 0..4 raters marked: where a model loses, not only how much
+    (an empty sample on a slice all four raters marked costs Da most: the widest pair of samples is then 1 - Dice
+    = 1, the raters' much less)."""
+    out = {}
+    for n in range(5):
+        group = [r for r in rows if r["raters_marked"] == n]
+        if group:
+            means = {k: [r[k] for r in group if r[k] is not None] for k in KEYS}
+            out[n] = {"slices": len(group), **{k: float(np.mean(v)) if v else None for k, v in means.items()},
+                      "empty_samples": float(np.mean([r["empty_samples"] for r in group]))}
+    return out
+
+
 # Sample N decides at t ~ 700-900 whether it holds a nodule: there a 0/1 mask's x_t carries almost no evidence
 # (sqrt(abar) sqrt(area) / sqrt(1 - abar) ~ 1 for a 160-pixel nodule), so the x0 estimate is what the model reads
 # from the image. Starting from an EMPTY mask noised to step t, a model that sees the nodule estimates about the

@@ -101,3 +101,13 @@ def test_compare_reads_the_workstation_eval_csv(tmp_path):
     assert a["summary"]["ci"] == pytest.approx(0.6) and a["summary"]["ged"] == pytest.approx(1.0 / 3, abs=1e-4)
     d = validation.compare(a["rows"], b["rows"], 16)
     assert d["ged"]["mean"] == pytest.approx(-0.2 / 3) and d["ci"]["n"] == 2
+
+
+def test_the_groups_by_raters_average_only_their_own_slices_and_skip_undefined_values():
+    rows = [{"index": i, "sncc": s, "dmax": 1.0, "sc": sc, "da": 0.5, "ci": sc, "ged": 0.1, "raters_marked": n,
+             "empty_samples": e} for i, (n, s, sc, e) in enumerate([(0, 0.9, None, 16), (4, 0.8, 1.0, 2),
+                                                                   (4, 0.6, 0.5, 4), (1, 0.7, 0.9, 12)])]
+    g = validation.by_raters(rows)
+    assert sorted(g) == [0, 1, 4]
+    assert g[4]["slices"] == 2 and g[4]["sncc"] == pytest.approx(0.7) and g[4]["empty_samples"] == 3.0
+    assert g[0]["sc"] is None and g[0]["ci"] is None and g[0]["sncc"] == 0.9

@@ -1,0 +1,116 @@
+"""How far can the presence correlation go? A bound from how well the image predicts the share of raters who mark
+a slice (issue 13's target is a correlation <= -0.6 between the raters who marked a slice and its empty samples).
+
+A model whose samples are i.i.d. given the image leaves a sample empty with some probability 1 - p(image); the best
+it can do is p = E[share | image]. So: take a reader of the share (the mean-mask network's peak, mean_mask.py),
+calibrate it on training slices (binned means of the share), and draw the empty samples of every validation slice
+from Binomial(samples, 1 - p). The expected correlation of those draws with the raters who marked each slice is what
+a perfectly calibrated model using that reader would reach; the diffusion model's own correlation can be compared.
+
+The reader can also be trained here on its own (BCE against the raters' mean mask, the target L_Mean has in
+expectation), with 2k more slices of the nodule's stack as input channels: does context beyond the slice help?"""
+import time
+from collections import defaultdict
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import augment
+from .mean_mask import MeanMaskConfig, MeanMaskNet
+from .validation import _corr
+
+
+def rater_share(ds, idx: np.ndarray) -> np.ndarray:
+    """The share of the four raters who marked each slice."""
+    return np.array([(np.asarray(ds.masks[i]).reshape(4, -1).max(1) > 0).mean() for i in idx])
+
+
+def between_nodule_variance(ds, idx: np.ndarray, share: np.ndarray) -> float:
+    """The part of the share's variance over slices that lies between nodules (1 = every slice of a nodule alike)."""
+    groups = defaultdict(list)
+    for i, s in zip(idx, share):
+        groups[tuple(ds.meta[i][:2])].append(s)
+    nodule_mean = np.array([np.mean(groups[tuple(ds.meta[i][:2])]) for i in idx])
+    return float(nodule_mean.var() / share.var())
+
+
+def stack_context(ds, i: int, k: int) -> np.ndarray:
+    """Slice i with k slices of its nodule's stack on either side, [2k+1, H, W] in [0, 1]; zeros beyond the stack's
+    ends (the cache keeps a stack's slices consecutive, in order)."""
+    nodule = tuple(ds.meta[i][:2])
+    planes = []
+    for j in range(i - k, i + k + 1):
+        inside = 0 <= j < len(ds.meta) and tuple(ds.meta[j][:2]) == nodule
+        planes.append(ds.images[j].astype(np.float32) / 255.0 if inside else np.zeros(ds.images[i].shape, np.float32))
+    return np.stack(planes)
+
+
+@torch.no_grad()
+def reader_peaks(net: MeanMaskNet, ds, idx: np.ndarray, context: int = 0) -> np.ndarray:
+    """The reader's peak (the largest share of raters it expects at one pixel) on each slice."""
+    was_training = net.training
+    net.eval()
+    peaks = [float(torch.sigmoid(net(torch.from_numpy(stack_context(ds, i, context))[None])).max()) for i in idx]
+    net.train(was_training)
+    return np.array(peaks)
+
+
+def train_reader(ds, context: int, iterations: int, batch: int = 32, lr: float = 1e-3, seed: int = 0,
+                 cfg: Optional[MeanMaskConfig] = None, log: Callable[[str], None] = print) -> MeanMaskNet:
+    """A fresh mean-mask network trained alone on the training slices, the learning rate on a cosine."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = MeanMaskNet(cfg or MeanMaskConfig(in_channels=2 * context + 1))
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    t0 = time.time()
+    for it in range(iterations):
+        for g in opt.param_groups:
+            g["lr"] = lr * 0.5 * (1 + np.cos(np.pi * it / iterations))
+        pairs = [augment(stack_context(ds, i, context), ds.masks[i].astype(np.float32).mean(0, keepdims=True), rng)
+                 for i in rng.choice(ds.train_idx, size=batch)]
+        x, y = (torch.from_numpy(np.stack(p)) for p in zip(*pairs))
+        loss = F.binary_cross_entropy_with_logits(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        if (it + 1) % 200 == 0:
+            log(f"reader it {it + 1} BCE {float(loss):.5f}")
+    log(f"reader: {iterations} iterations of {batch} in {(time.time() - t0) / 60:.1f} min")
+    return net
+
+
+def binned_calibration(pred: np.ndarray, share: np.ndarray, bins: int = 10) -> Callable[[np.ndarray], np.ndarray]:
+    """pred -> the mean share of the training slices in pred's quantile bin."""
+    edges = np.quantile(pred, np.linspace(0, 1, bins + 1))[1:-1]
+    which = np.searchsorted(edges, pred, side="right")
+    means = np.array([share[which == b].mean() if (which == b).any() else share.mean() for b in range(bins)])
+    return lambda p: means[np.searchsorted(edges, p, side="right")]
+
+
+def presence_bound(p_nonempty: np.ndarray, marked: np.ndarray, samples: int = 16, draws: int = 200,
+                   seed: int = 0) -> Dict[str, object]:
+    """Empty samples drawn from Binomial(samples, 1 - p) per slice: the expected correlation with the raters who
+    marked the slice, and the mean empty samples for 0..4 raters."""
+    rng = np.random.default_rng(seed)
+    empty = rng.binomial(samples, 1.0 - np.clip(p_nonempty, 0.0, 1.0), size=(draws, len(marked)))
+    corrs = [c for c in (_corr(marked.astype(float), e.astype(float)) for e in empty) if c is not None]
+    return {"presenceCorr": round(float(np.mean(corrs)), 3) if corrs else None,
+            "emptyByRaters": [round(float(empty[:, marked == n].mean()), 2) if (marked == n).any() else None
+                              for n in range(5)]}
+
+
+def synthetic_readers(share: np.ndarray, spreads=(0.2, 0.3, 0.4, 0.5), samples: int = 16,
+                      seed: int = 0) -> list:
+    """What a reader must achieve: readers p = clip(share + N(0, spread^2)) of the true share, each one's correlation
+    with the share and the presence correlation a model using it would reach."""
+    rng = np.random.default_rng(seed)
+    marked = np.rint(share * 4).astype(int)
+    out = []
+    for spread in spreads:
+        p = np.clip(share + rng.normal(0.0, spread, len(share)), 0.0, 1.0)
+        out.append({"spread": spread, "readerCorr": round(_corr(p, share), 3),
+                    "presenceCorr": presence_bound(p, marked, samples, seed=seed)["presenceCorr"]})
+    return out

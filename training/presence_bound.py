@@ -1,0 +1,70 @@
+"""How far can the presence correlation go from what the model sees? (caldiff/presence_bound.py)
+
+Reads the share of raters per slice with a mean-mask network (a checkpoint's, or one trained here on its own for
+--train-iterations, optionally with --context k slices of the stack on either side), calibrates its peak on training
+slices and reports, on the validation split: the reader's correlation with the share, the presence correlation and
+empty samples per rater count that a perfectly calibrated model using that reader would reach, and the same for
+synthetic readers (the true share plus noise): how good a reader a target needs.
+
+  /usr/bin/python3 training/presence_bound.py --checkpoint training/checkpoints/caldiff-cpu.pt
+  /usr/bin/python3 training/presence_bound.py --train-iterations 1700 --context 2
+"""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from caldiff import presence_bound as pb
+from caldiff.data import LIDC
+from caldiff.mean_mask import MeanMaskConfig, MeanMaskNet
+from caldiff.validation import _corr
+
+
+def checkpoint_reader(path: str) -> MeanMaskNet:
+    ck = torch.load(path, map_location="cpu")
+    if not ck.get("mean_mask_config"):
+        raise SystemExit(f"{path}: this run has no mean-mask network (trained without --mean-mask)")
+    net = MeanMaskNet(MeanMaskConfig.from_dict(ck["mean_mask_config"]))
+    net.load_state_dict({k[len("mean_mask."):]: v for k, v in ck["ema"].items() if k.startswith("mean_mask.")})
+    return net
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", help="use the EMA mean-mask network of this checkpoint")
+    src.add_argument("--train-iterations", type=int, help="train a fresh reader on its own, batches of 32")
+    ap.add_argument("--context", type=int, default=0, help="slices of the stack on either side (with --train-iterations)")
+    ap.add_argument("--calibration-slices", type=int, default=2000, help="training slices the calibration is fitted on")
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=None, help="JSON with the result")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ds = LIDC(write_splits=False)
+    if args.checkpoint:
+        net, context, what = checkpoint_reader(args.checkpoint), 0, f"mean-mask network of {args.checkpoint}"
+    else:
+        context, what = args.context, f"reader trained alone, {args.train_iterations} iterations, context {args.context}"
+        net = pb.train_reader(ds, context, args.train_iterations)
+    calib_idx = np.random.default_rng(0).choice(ds.train_idx, min(args.calibration_slices, len(ds.train_idx)),
+                                                replace=False)
+    calibrate = pb.binned_calibration(pb.reader_peaks(net, ds, calib_idx, context), pb.rater_share(ds, calib_idx))
+    share = pb.rater_share(ds, ds.val_idx)
+    peaks = pb.reader_peaks(net, ds, ds.val_idx, context)
+    marked = np.rint(share * 4).astype(int)
+    r = _corr(peaks, share)
+    result = {"reader": what, "slices": len(share),
+              "betweenNoduleVariance": round(pb.between_nodule_variance(ds, ds.val_idx, share), 3),
+              "peakShareCorr": None if r is None else round(r, 3),
+              "calibratedModel": pb.presence_bound(calibrate(peaks), marked, args.samples),
+              "syntheticReaders": pb.synthetic_readers(share, samples=args.samples)}
+    print(json.dumps(result, indent=1))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The presence bound: the binomial model of empty samples, the calibration of a reader, the variance split between
+nodules, the stack context at a stack's ends, and a reader trained alone with that context."""
+from types import SimpleNamespace
+
+import numpy as np
+
+from caldiff import presence_bound as pb
+from caldiff.mean_mask import MeanMaskConfig
+from tiny import fake_dataset
+
+
+def stacks(lengths=(3, 2)):
+    """Nodules of the given stack lengths; slice values say which slice they are (1, 2, ...)."""
+    n = sum(lengths)
+    meta = [["P-0", f"nodule-{k}", j] for k, L in enumerate(lengths) for j in range(L)]
+    images = np.stack([np.full((4, 4), 10 * (i + 1), np.uint8) for i in range(n)])
+    return SimpleNamespace(images=images, meta=meta)
+
+
+def test_a_reader_that_knows_the_share_bounds_presence_near_minus_one_and_a_blind_one_near_zero():
+    rng = np.random.default_rng(0)
+    marked = rng.integers(0, 5, 600)
+    share = marked / 4
+    knows = pb.presence_bound(share, marked, draws=50)
+    assert knows["presenceCorr"] < -0.85
+    assert np.allclose(knows["emptyByRaters"], [16, 12, 8, 4, 0], atol=0.3)
+    blind = pb.presence_bound(np.full(600, share.mean()), marked, draws=50)
+    assert abs(blind["presenceCorr"]) < 0.1
+
+
+def test_the_calibration_maps_a_reader_to_the_share_of_its_bin():
+    rng = np.random.default_rng(1)
+    share = rng.integers(0, 5, 4000) / 4
+    pred = np.sqrt(share) + rng.normal(0, 0.05, 4000)  # monotone in the share, on another scale
+    calibrate = pb.binned_calibration(pred, share)
+    assert np.abs(calibrate(np.sqrt(np.array([0.0, 0.5, 1.0]))) - [0.0, 0.5, 1.0]).max() < 0.15
+
+
+def test_the_variance_between_nodules_is_one_when_every_slice_of_a_nodule_is_alike():
+    ds = stacks((3, 2))
+    idx = np.arange(5)
+    assert pb.between_nodule_variance(ds, idx, np.array([0.25, 0.25, 0.25, 1.0, 1.0])) == 1.0
+    assert pb.between_nodule_variance(ds, idx, np.array([0.0, 1.0, 0.5, 0.0, 1.0])) == 0.0
+
+
+def test_the_stack_context_stops_at_the_nodule_s_ends():
+    ds = stacks((3, 2))
+    first = pb.stack_context(ds, 0, 1)
+    assert first.shape == (3, 4, 4)
+    assert first[0].max() == 0 and np.allclose(first[1:, 0, 0] * 255, [10, 20])
+    last = pb.stack_context(ds, 2, 2)  # the next nodule's slices are not this one's context
+    assert np.allclose(last[:, 0, 0] * 255, [10, 20, 30, 0, 0])
+
+
+def test_a_reader_trained_alone_with_context_lowers_its_loss_and_reads_its_own_inputs():
+    ds = fake_dataset(8)
+    cfg = MeanMaskConfig(base=8, mults=(1, 2), patch=4, in_channels=3)
+    before = pb.reader_peaks(pb.train_reader(ds, 1, 0, cfg=cfg, log=lambda _: None), ds, ds.val_idx, 1)
+    logs = []
+    net = pb.train_reader(ds, 1, 60, batch=4, lr=3e-3, cfg=cfg, log=logs.append)
+    after = pb.reader_peaks(net, ds, ds.val_idx, 1)
+    assert net.inp.in_channels == 3 * 16
+    assert logs[-1].startswith("reader: 60 iterations")
+    # the output starts at the ~1 % lesion prior and learns that the discs are lesion
+    assert before.max() < 0.05 and after.max() > before.max() + 0.1
+
+
+def test_a_noisier_synthetic_reader_correlates_less_and_bounds_presence_less():
+    share = np.random.default_rng(2).integers(0, 5, 800) / 4
+    rows = pb.synthetic_readers(share, spreads=(0.1, 0.5))
+    assert rows[0]["readerCorr"] > rows[1]["readerCorr"] and rows[0]["presenceCorr"] < rows[1]["presenceCorr"] < 0
