@@ -18,16 +18,15 @@ import torch
 
 from caldiff import presence_bound as pb
 from caldiff.data import LIDC
-from caldiff.mean_mask import MeanMaskConfig, MeanMaskNet
+from caldiff.mean_mask import MeanMaskNet
 from caldiff.validation import _corr
+from export_onnx import load_unet_from_checkpoint
 
 
 def checkpoint_reader(path: str) -> MeanMaskNet:
-    ck = torch.load(path, map_location="cpu")
-    if not ck.get("mean_mask_config"):
+    net = getattr(load_unet_from_checkpoint(Path(path))[0].unet, "mean_mask", None)
+    if net is None:
         raise SystemExit(f"{path}: this run has no mean-mask network (trained without --mean-mask)")
-    net = MeanMaskNet(MeanMaskConfig.from_dict(ck["mean_mask_config"]))
-    net.load_state_dict({k[len("mean_mask."):]: v for k, v in ck["ema"].items() if k.startswith("mean_mask.")})
     return net
 
 
@@ -51,16 +50,16 @@ def main():
         net = pb.train_reader(ds, context, args.train_iterations)
     calib_idx = np.random.default_rng(0).choice(ds.train_idx, min(args.calibration_slices, len(ds.train_idx)),
                                                 replace=False)
-    calibrate = pb.binned_calibration(pb.reader_peaks(net, ds, calib_idx, context), pb.rater_share(ds, calib_idx))
-    share = pb.rater_share(ds, ds.val_idx)
+    calibrate = pb.binned_calibration(pb.reader_peaks(net, ds, calib_idx, context), pb.marked_counts(ds, calib_idx) / 4)
+    marked = pb.marked_counts(ds, ds.val_idx)
+    share = marked / 4
     peaks = pb.reader_peaks(net, ds, ds.val_idx, context)
-    marked = np.rint(share * 4).astype(int)
     r = _corr(peaks, share)
     result = {"reader": what, "slices": len(share),
               "betweenNoduleVariance": round(pb.between_nodule_variance(ds, ds.val_idx, share), 3),
               "peakShareCorr": None if r is None else round(r, 3),
               "calibratedModel": pb.presence_bound(calibrate(peaks), marked, args.samples),
-              "syntheticReaders": pb.synthetic_readers(share, samples=args.samples)}
+              "syntheticReaders": pb.synthetic_readers(marked, samples=args.samples)}
     print(json.dumps(result, indent=1))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1))

@@ -19,12 +19,12 @@ import torch.nn.functional as F
 
 from .data import augment
 from .mean_mask import MeanMaskConfig, MeanMaskNet
-from .validation import _corr
+from .validation import _corr, raters_marked
 
 
-def rater_share(ds, idx: np.ndarray) -> np.ndarray:
-    """The share of the four raters who marked each slice."""
-    return np.array([(np.asarray(ds.masks[i]).reshape(4, -1).max(1) > 0).mean() for i in idx])
+def marked_counts(ds, idx: np.ndarray) -> np.ndarray:
+    """How many of the four raters marked each slice (the share is this / 4)."""
+    return np.array([raters_marked(ds.masks[i]) for i in idx])
 
 
 def between_nodule_variance(ds, idx: np.ndarray, share: np.ndarray) -> float:
@@ -102,12 +102,12 @@ def presence_bound(p_nonempty: np.ndarray, marked: np.ndarray, samples: int = 16
                               for n in range(5)]}
 
 
-def synthetic_readers(share: np.ndarray, spreads=(0.2, 0.3, 0.4, 0.5), samples: int = 16,
+def synthetic_readers(marked: np.ndarray, spreads=(0.2, 0.3, 0.4, 0.5), samples: int = 16,
                       seed: int = 0) -> list:
     """What a reader must achieve: readers p = clip(share + N(0, spread^2)) of the true share, each one's correlation
     with the share and the presence correlation a model using it would reach."""
     rng = np.random.default_rng(seed)
-    marked = np.rint(share * 4).astype(int)
+    share = marked / 4
     out = []
     for spread in spreads:
         p = np.clip(share + rng.normal(0.0, spread, len(share)), 0.0, 1.0)

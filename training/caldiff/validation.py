@@ -66,12 +66,17 @@ def presence(rows: List[dict], samples: int) -> dict:
     return {"correlation": corr, "emptyByRaters": groups}
 
 
+def raters_marked(raters: np.ndarray) -> int:
+    """How many of the four rater masks [4, H, W] mark anything."""
+    return int((np.asarray(raters).reshape(4, -1).max(1) > 0).sum())
+
+
 def slice_inputs(ds, i: int, seed: int) -> Tuple[torch.Tensor, np.ndarray, int, int]:
     """Slice i: the image [1, 1, H, W] in [0, 1], its four rater masks, how many raters marked it, and the seed of
     its noise (the same for every model validated on it)."""
     raters = np.asarray(ds.masks[i])
     image = torch.from_numpy(ds.images[i].astype(np.float32) / 255.0)[None, None]
-    return image, raters, int((raters.reshape(4, -1).max(1) > 0).sum()), seed * 100003 + int(i)
+    return image, raters, raters_marked(raters), seed * 100003 + int(i)
 
 
 @torch.no_grad()

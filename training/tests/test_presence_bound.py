@@ -66,6 +66,11 @@ def test_a_reader_trained_alone_with_context_lowers_its_loss_and_reads_its_own_i
 
 
 def test_a_noisier_synthetic_reader_correlates_less_and_bounds_presence_less():
-    share = np.random.default_rng(2).integers(0, 5, 800) / 4
-    rows = pb.synthetic_readers(share, spreads=(0.1, 0.5))
+    marked = np.random.default_rng(2).integers(0, 5, 800)
+    rows = pb.synthetic_readers(marked, spreads=(0.1, 0.5))
     assert rows[0]["readerCorr"] > rows[1]["readerCorr"] and rows[0]["presenceCorr"] < rows[1]["presenceCorr"] < 0
+
+
+def test_marked_counts_are_the_raters_with_any_mark():
+    ds = fake_dataset(7)
+    assert list(pb.marked_counts(ds, np.arange(7))) == [0, 1, 2, 3, 4, 0, 1]
