@@ -4,7 +4,8 @@ Reads the share of raters per slice with a mean-mask network (a checkpoint's, or
 --train-iterations, optionally with --context k slices of the stack on either side), calibrates its peak on training
 slices and reports, on the validation split: the reader's correlation with the share, the presence correlation and
 empty samples per rater count that a perfectly calibrated model using that reader would reach, and the same for
-synthetic readers (the true share plus noise): how good a reader a target needs.
+synthetic readers (the true share plus noise): how good a reader a target needs, and the latent ceiling: what a
+model reaches that knew each slice's probability of being marked exactly (the raters' own disagreement left over).
 
   /usr/bin/python3 training/presence_bound.py --checkpoint training/checkpoints/caldiff-cpu.pt
   /usr/bin/python3 training/presence_bound.py --train-iterations 1700 --context 2
@@ -59,7 +60,8 @@ def main():
               "betweenNoduleVariance": round(pb.between_nodule_variance(ds, ds.val_idx, share), 3),
               "peakShareCorr": None if r is None else round(r, 3),
               "calibratedModel": pb.presence_bound(calibrate(peaks), marked, args.samples),
-              "syntheticReaders": pb.synthetic_readers(marked, samples=args.samples)}
+              "syntheticReaders": pb.synthetic_readers(marked, samples=args.samples),
+              "latentCeiling": pb.latent_ceiling(marked, samples=args.samples)}
     print(json.dumps(result, indent=1))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1))

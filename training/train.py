@@ -19,7 +19,7 @@ import torch
 from caldiff.losses import T_FAVOUR_SHARE
 from caldiff.parameterisation import PREDICTIONS
 from caldiff.sampling import MASK_RANGES
-from caldiff.train_loop import CONFIGS, Sitting, TrainLoop, TrainOptions
+from caldiff.train_loop import CONFIGS, DEFAULT_VAL_EVERY, Sitting, TrainLoop, TrainOptions, sitting_val_every
 
 
 def parse_args(argv=None):
@@ -55,7 +55,9 @@ def parse_args(argv=None):
     sit.add_argument("--resume", default=None, metavar="CHECKPOINT", help="continue from last.pt or a compact one")
     sit.add_argument("--minutes", type=float, default=None, help="stop cleanly after this wall-clock budget")
     sit.add_argument("--threads", type=int, default=None)
-    sit.add_argument("--val-every", type=int, default=4000, help="samples seen between validations")
+    sit.add_argument("--val-every", type=int, default=None,
+                     help=f"samples seen between validations (default: the resumed run's last sitting's, else "
+                          f"{DEFAULT_VAL_EVERY})")
     sit.add_argument("--ckpt-min", type=float, default=5.0, help="minutes between checkpoints")
     sit.add_argument("--compact", default=None, help="also write the compact resumable checkpoint here")
     sit.add_argument("--export-id", default=None, help="export the best model to models/<id>.onnx")
@@ -74,8 +76,9 @@ def main(argv=None):
     hardware = a.hardware or (f"CPU ({os.cpu_count()} cores, shared), torch {torch.__version__}")
     # a sitting resumed from the compact checkpoint writes it back in place (one file, replaced each sitting)
     compact = a.compact or (a.resume if ck and ck.get("compact") else None)
-    sitting = Sitting(minutes=a.minutes, threads=a.threads, val_every=a.val_every, ckpt_min=a.ckpt_min,
-                      log_every=a.log_every, compact=compact, export_id=a.export_id, hardware=hardware)
+    sitting = Sitting(minutes=a.minutes, threads=a.threads, val_every=sitting_val_every(a.val_every, ck),
+                      ckpt_min=a.ckpt_min, log_every=a.log_every, compact=compact, export_id=a.export_id,
+                      hardware=hardware)
     loop = TrainLoop(opts, sitting, resuming=ck is not None)
     if ck:
         loop.load(ck)

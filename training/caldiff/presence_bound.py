@@ -8,7 +8,12 @@ from Binomial(samples, 1 - p). The expected correlation of those draws with the 
 a perfectly calibrated model using that reader would reach; the diffusion model's own correlation can be compared.
 
 The reader can also be trained here on its own (BCE against the raters' mean mask, the target L_Mean has in
-expectation), with 2k more slices of the nodule's stack as input channels: does context beyond the slice help?"""
+expectation), with 2k more slices of the nodule's stack as input channels: does context beyond the slice help?
+
+Above every reader stands the raters' own disagreement: even a model that knew how likely a radiologist is to mark
+each slice draws its empty samples from that probability, not from the share four raters happened to give
+(latent_ceiling). The gap between a reader's bound and that ceiling is what the reader fails to see."""
+import math
 import time
 from collections import defaultdict
 from typing import Callable, Dict, Optional
@@ -114,3 +119,37 @@ def synthetic_readers(marked: np.ndarray, spreads=(0.2, 0.3, 0.4, 0.5), samples:
         out.append({"spread": spread, "readerCorr": round(_corr(p, share), 3),
                     "presenceCorr": presence_bound(p, marked, samples, seed=seed)["presenceCorr"]})
     return out
+
+
+def latent_ceiling(marked: np.ndarray, raters: int = 4, samples: int = 16, grid: int = 200,
+                   iterations: int = 3000) -> Dict[str, object]:
+    """The ceiling no reader of the image can pass: the presence correlation of a model that knew each slice's
+    latent p, the probability that a radiologist marks it, exactly.
+
+    The raters who mark a slice are Binomial(raters, p) given p (exchangeable raters), and a slice enters the data
+    only when at least one rater marked it (the crops were cut around marked slices). The distribution of p is
+    fitted to the counts 1..raters by the nonparametric maximum likelihood over a grid of p (EM, the unseen
+    zero-rater slices as missing data); the model's empty samples are Binomial(samples, 1 - p). Returns that model's
+    expected presence correlation and the correlation of p with the share, over the slices some rater marked."""
+    counts = np.bincount(marked[marked > 0], minlength=raters + 1)[1:].astype(float)
+    p = (np.arange(grid) + 0.5) / grid
+    k = np.arange(raters + 1)[:, None]
+    lik = np.array([[math.comb(raters, n)] for n in range(raters + 1)]) * p ** k * (1 - p) ** (raters - k)  # P(k|p)
+    w = np.full(grid, 1.0 / grid)
+    for _ in range(iterations):
+        pk = lik @ w
+        unseen_zeros = counts.sum() * pk[0] / (1.0 - pk[0])
+        full = np.concatenate([[unseen_zeros], counts])
+        w = (full[:, None] * lik * w / pk[:, None]).sum(0) / full.sum()
+    joint = (lik[1:] * w) / (1.0 - lik[0] @ w)                               # [k = 1.., grid], the marked slices
+    kk = k[1:]
+    e_k, e_p = (joint * kk).sum(), (joint * p).sum()
+    var_k, var_p = (joint * kk ** 2).sum() - e_k ** 2, (joint * p ** 2).sum() - e_p ** 2
+    empty_mean = samples * (1 - p)
+    e_e = (joint * empty_mean).sum()
+    var_e = (joint * (samples * p * (1 - p) + empty_mean ** 2)).sum() - e_e ** 2
+    cov_ke = (joint * kk * empty_mean).sum() - e_k * e_e
+    cov_kp = (joint * kk * p).sum() - e_k * e_p
+    return {"presenceCorr": round(float(cov_ke / np.sqrt(var_k * var_e)), 3),
+            "latentShareCorr": round(float(cov_kp / np.sqrt(var_k * var_p)), 3),
+            "fittedCounts": [round(float(x), 1) for x in counts.sum() * (lik[1:] @ w) / (1.0 - lik[0] @ w)]}

@@ -84,12 +84,24 @@ class TrainOptions:
         return o
 
 
+DEFAULT_VAL_EVERY = 4000
+
+
+def sitting_val_every(requested: Optional[int], checkpoint: Optional[dict]) -> int:
+    """A resumed run keeps the validation cadence of its last sitting unless this sitting asks for another: a val96
+    validation costs minutes on a CPU core, so a long run validates rarely."""
+    if requested:
+        return requested
+    last = (checkpoint or {}).get("sittings", [])[-1:]
+    return last[0].get("val_every", DEFAULT_VAL_EVERY) if last else DEFAULT_VAL_EVERY
+
+
 @dataclass
 class Sitting:
     """What only this sitting decides: how long, how often to validate and checkpoint, where to write."""
     minutes: Optional[float] = None
     threads: Optional[int] = None
-    val_every: int = 4000              # samples seen between validations
+    val_every: int = DEFAULT_VAL_EVERY  # samples seen between validations
     ckpt_min: float = 5.0
     log_every: int = 20
     compact: Optional[str] = None      # path of the committed compact checkpoint
@@ -363,7 +375,7 @@ class TrainLoop:
         if self.stop_requested:
             print("stop requested", flush=True)
         self.sittings.append({"iterations": [start_it, self.it], "wall_min": round((time.time() - start) / 60, 1),
-                              "hardware": s.hardware, "threads": torch.get_num_threads(),
+                              "hardware": s.hardware, "threads": torch.get_num_threads(), "val_every": s.val_every,
                               "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         self.checkpoint()
         print(f"done at iteration {self.it} ({self.samples_seen} samples seen)", flush=True)

@@ -74,3 +74,15 @@ def test_a_noisier_synthetic_reader_correlates_less_and_bounds_presence_less():
 def test_marked_counts_are_the_raters_with_any_mark():
     ds = fake_dataset(7)
     assert list(pb.marked_counts(ds, np.arange(7))) == [0, 1, 2, 3, 4, 0, 1]
+
+
+def test_the_latent_ceiling_recovers_what_a_model_knowing_p_reaches_on_slices_selected_by_a_mark():
+    rng = np.random.default_rng(0)
+    p = rng.beta(0.3, 0.4, 200_000)
+    marked = rng.binomial(4, p)
+    seen = marked > 0                      # the data keep only slices some rater marked
+    empty = rng.binomial(16, 1 - p[seen])
+    ceiling = pb.latent_ceiling(marked[seen])
+    assert abs(ceiling["presenceCorr"] - np.corrcoef(marked[seen], empty)[0, 1]) < 0.02
+    assert abs(ceiling["latentShareCorr"] - np.corrcoef(marked[seen], p[seen])[0, 1]) < 0.02
+    assert np.allclose(ceiling["fittedCounts"], np.bincount(marked[seen])[1:], rtol=0.02)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from caldiff import validation
-from caldiff.train_loop import LR_FLOOR, lr_at
+from caldiff.train_loop import DEFAULT_VAL_EVERY, LR_FLOOR, lr_at, sitting_val_every
 from tiny import fake_dataset
 
 def test_lr_warms_up_then_follows_one_cosine_to_the_floor():
@@ -37,6 +37,8 @@ def test_a_sitting_stops_writes_a_compact_checkpoint_and_the_next_continues_it(t
     moments = next(iter(ck["opt"]["state"].values()))
     assert moments["exp_avg_sq"].dtype == torch.bfloat16 and float(moments["step"]) == 4
     assert ck["options"]["iterations"] == 4 and ck["sittings"][-1]["iterations"] == [0, 4]
+    assert sitting_val_every(None, ck) == 4 and sitting_val_every(8, ck) == 8  # a resumed run keeps its cadence
+    assert sitting_val_every(None, None) == DEFAULT_VAL_EVERY
 
     again = tiny_loop(**kw)
     again.load(ck)
