@@ -134,14 +134,15 @@ def latent_ceiling(marked: np.ndarray, raters: int = 4, samples: int = 16, grid:
     counts = np.bincount(marked[marked > 0], minlength=raters + 1)[1:].astype(float)
     p = (np.arange(grid) + 0.5) / grid
     k = np.arange(raters + 1)[:, None]
-    lik = np.array([[math.comb(raters, n)] for n in range(raters + 1)]) * p ** k * (1 - p) ** (raters - k)  # P(k|p)
+    # P(k | p), [k = 0.., grid]
+    lik = np.array([math.comb(raters, n) for n in range(raters + 1)])[:, None] * p ** k * (1 - p) ** (raters - k)
     w = np.full(grid, 1.0 / grid)
     for _ in range(iterations):
         pk = lik @ w
         unseen_zeros = counts.sum() * pk[0] / (1.0 - pk[0])
         full = np.concatenate([[unseen_zeros], counts])
         w = (full[:, None] * lik * w / pk[:, None]).sum(0) / full.sum()
-    joint = (lik[1:] * w) / (1.0 - lik[0] @ w)                               # [k = 1.., grid], the marked slices
+    joint = (lik[1:] * w) / (1.0 - lik[0] @ w)       # P(k, p) over the marked slices, [k = 1.., grid]
     kk = k[1:]
     e_k, e_p = (joint * kk).sum(), (joint * p).sum()
     var_k, var_p = (joint * kk ** 2).sum() - e_k ** 2, (joint * p ** 2).sum() - e_p ** 2
@@ -152,4 +153,4 @@ def latent_ceiling(marked: np.ndarray, raters: int = 4, samples: int = 16, grid:
     cov_kp = (joint * kk * p).sum() - e_k * e_p
     return {"presenceCorr": round(float(cov_ke / np.sqrt(var_k * var_e)), 3),
             "latentShareCorr": round(float(cov_kp / np.sqrt(var_k * var_p)), 3),
-            "fittedCounts": [round(float(x), 1) for x in counts.sum() * (lik[1:] @ w) / (1.0 - lik[0] @ w)]}
+            "fittedCounts": [round(float(x), 1) for x in counts.sum() * joint.sum(1)]}
