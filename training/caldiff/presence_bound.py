@@ -12,7 +12,11 @@ expectation), with 2k more slices of the nodule's stack as input channels: does 
 
 Above every reader stands the raters' own disagreement: even a model that knew how likely a radiologist is to mark
 each slice draws its empty samples from that probability, not from the share four raters happened to give
-(latent_ceiling). The gap between a reader's bound and that ceiling is what the reader fails to see."""
+(latent_ceiling). The gap between a reader's bound and that ceiling is what the reader fails to see, or what no image
+holds: an oracle reader given the nodule's exact outline (outline_features) shows how much of the share the nodule's
+size, extent and contrast explain, and patient_effect how much of the rest follows the patient, whose nodules were
+all read by the same four radiologists."""
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -41,15 +45,89 @@ def between_nodule_variance(ds, idx: np.ndarray, share: np.ndarray) -> float:
     return float(nodule_mean.var() / share.var())
 
 
+def nodule_slices(ds, i: int) -> range:
+    """The cache rows of slice i's nodule (the cache keeps a stack's slices consecutive, in order)."""
+    nodule = tuple(ds.meta[i][:2])
+    first, last = i, i
+    while first > 0 and tuple(ds.meta[first - 1][:2]) == nodule:
+        first -= 1
+    while last + 1 < len(ds.meta) and tuple(ds.meta[last + 1][:2]) == nodule:
+        last += 1
+    return range(first, last + 1)
+
+
+OUTLINE_FEATURES = ("area", "mean inside", "mean of the ring around it", "contrast", "brightest inside",
+                    "spread inside", "the nodule's largest area", "slices in the stack", "slices to the stack's end")
+
+
+def _outline(ds, i: int) -> Optional[np.ndarray]:
+    # the first rater who marked the slice: one outline, whatever the others did
+    masks = np.asarray(ds.masks[i])
+    return next((m.astype(bool) for m in masks if m.any()), None)
+
+
+def outline_features(ds, idx: np.ndarray, ring: int = 3) -> np.ndarray:
+    """An oracle reader no model has: the nodule read through the outline of the first rater who marked the slice.
+    Per slice (OUTLINE_FEATURES): the outline's area, the image's mean inside it and in a ring of `ring` pixels
+    around it, their difference, the brightest pixel and the spread inside, and of the whole nodule the largest
+    outlined area, the stack's length and how far the slice is from its nearer end. Slices nobody marked have no
+    outline: their first six features are 0. [len(idx), 9]"""
+    out = np.zeros((len(idx), len(OUTLINE_FEATURES)))
+    for row, i in enumerate(idx):
+        stack = nodule_slices(ds, i)
+        areas = [int(m.sum()) if m is not None else 0 for m in (_outline(ds, j) for j in stack)]
+        inside = _outline(ds, i)
+        if inside is not None:
+            image = np.asarray(ds.images[i], np.float32).reshape(inside.shape) / 255.0
+            grown = F.max_pool2d(torch.from_numpy(inside[None, None].astype(np.float32)), 2 * ring + 1, 1, ring)
+            near = grown[0, 0].numpy().astype(bool) & ~inside
+            mean_in, mean_ring = image[inside].mean(), image[near].mean() if near.any() else 0.0
+            out[row, :6] = [inside.sum(), mean_in, mean_ring, mean_in - mean_ring, image[inside].max(),
+                            image[inside].std()]
+        pos = i - stack.start
+        out[row, 6:] = [max(areas), len(stack), min(pos, len(stack) - 1 - pos)]
+    return out
+
+
+def quadratic_fit(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Least squares of y on each standardised column of x and its square (sizes on a log scale are the caller's
+    choice) -> the fitted predictor."""
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    def design(m):
+        z = (m - mu) / sd
+        return np.c_[np.ones(len(z)), z, z ** 2]
+    w = np.linalg.lstsq(design(x), y, rcond=None)[0]
+    return lambda m: design(m) @ w
+
+
+def outline_scale(features: np.ndarray) -> np.ndarray:
+    """Areas and lengths on a log scale, the rest as they are."""
+    out = features.copy()
+    sizes = [OUTLINE_FEATURES.index(n) for n in ("area", "the nodule's largest area", "slices in the stack",
+                                                  "slices to the stack's end")]
+    out[:, sizes] = np.log1p(out[:, sizes])
+    return out
+
+
+def patient_effect(ds, idx: np.ndarray, residual: np.ndarray) -> Dict[str, float]:
+    """Does what a reader misses follow the patient? The correlation of nodule-mean residuals over every pair of
+    different nodules of one patient (each pair counted both ways), and how many pairs."""
+    nodules = defaultdict(list)
+    for i, r in zip(idx, residual):
+        nodules[tuple(ds.meta[i][:2])].append(r)
+    by_patient = defaultdict(list)
+    for (patient, _), rs in nodules.items():
+        by_patient[patient].append(float(np.mean(rs)))
+    pairs = np.array([pair for means in by_patient.values() for pair in itertools.permutations(means, 2)])
+    return {"corr": round(float(_corr(pairs[:, 0], pairs[:, 1]) or 0.0), 3), "pairs": len(pairs) // 2}
+
+
 def stack_context(ds, i: int, k: int) -> np.ndarray:
     """Slice i with k slices of its nodule's stack on either side, [2k+1, H, W] in [0, 1]; zeros beyond the stack's
-    ends (the cache keeps a stack's slices consecutive, in order)."""
-    nodule = tuple(ds.meta[i][:2])
-    planes = []
-    for j in range(i - k, i + k + 1):
-        inside = 0 <= j < len(ds.meta) and tuple(ds.meta[j][:2]) == nodule
-        planes.append(ds.images[j].astype(np.float32) / 255.0 if inside else np.zeros(ds.images[i].shape, np.float32))
-    return np.stack(planes)
+    ends."""
+    stack = nodule_slices(ds, i)
+    return np.stack([ds.images[j].astype(np.float32) / 255.0 if j in stack else np.zeros(ds.images[i].shape, np.float32)
+                     for j in range(i - k, i + k + 1)])
 
 
 @torch.no_grad()

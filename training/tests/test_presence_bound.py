@@ -86,3 +86,44 @@ def test_the_latent_ceiling_recovers_what_a_model_knowing_p_reaches_on_slices_se
     assert abs(ceiling["presenceCorr"] - np.corrcoef(marked[seen], empty)[0, 1]) < 0.02
     assert abs(ceiling["latentShareCorr"] - np.corrcoef(marked[seen], p[seen])[0, 1]) < 0.02
     assert np.allclose(ceiling["fittedCounts"], np.bincount(marked[seen])[1:], rtol=0.02)
+
+
+def outlined_stacks():
+    """Nodule A of three slices (rater 1 outlines a 4x4 square of 200 on 50 in the first, nobody marks the second,
+    rater 0 a 2x2 square in the third) and nodule B of one slice."""
+    images = np.full((4, 16, 16), 50, np.uint8)
+    masks = np.zeros((4, 4, 16, 16), np.uint8)
+    images[0, 4:8, 4:8] = 200
+    masks[0, 1, 4:8, 4:8] = 1
+    masks[2, 0, 6:8, 6:8] = masks[2, 3, 6:8, 6:8] = 1
+    masks[3, 0, :3, :3] = 1
+    meta = [["P-0", "nodule-A", j] for j in range(3)] + [["P-0", "nodule-B", 0]]
+    return SimpleNamespace(images=images, masks=masks, meta=meta)
+
+
+def test_the_outline_features_read_the_first_marking_rater_s_outline_and_the_nodule_s_stack():
+    ds = outlined_stacks()
+    f = dict(zip(pb.OUTLINE_FEATURES, pb.outline_features(ds, np.arange(4)).T))
+    assert list(f["area"]) == [16, 0, 4, 9]
+    assert np.isclose(f["mean inside"][0], 200 / 255) and np.isclose(f["mean of the ring around it"][0], 50 / 255)
+    assert np.isclose(f["contrast"][0], 150 / 255) and f["spread inside"][0] == 0
+    assert f["contrast"][1] == 0  # nobody outlined it
+    assert list(f["the nodule's largest area"]) == [16, 16, 16, 9]
+    assert list(f["slices in the stack"]) == [3, 3, 3, 1]
+    assert list(f["slices to the stack's end"]) == [0, 1, 0, 0]
+
+
+def test_the_quadratic_fit_recovers_a_quadratic_in_each_column():
+    x = np.random.default_rng(3).normal(size=(500, 2))
+    y = (x[:, 0] - 1) ** 2 + 2 * x[:, 1]
+    assert np.allclose(pb.quadratic_fit(x, y)(x), y, atol=1e-8)
+
+
+def test_the_patient_effect_sees_a_residual_shared_by_a_patient_s_nodules_and_not_an_independent_one():
+    rng = np.random.default_rng(4)
+    meta = [[f"P-{p}", f"nodule-{k}", 0] for p in range(200) for k in range(3)]
+    ds = SimpleNamespace(meta=meta)
+    shared = np.repeat(rng.normal(size=200), 3) + 0.1 * rng.normal(size=600)
+    follows = pb.patient_effect(ds, np.arange(600), shared)
+    assert follows["pairs"] == 600 and follows["corr"] > 0.9
+    assert abs(pb.patient_effect(ds, np.arange(600), rng.normal(size=600))["corr"]) < 0.15
