@@ -185,6 +185,15 @@ def presence_bound(p_nonempty: np.ndarray, marked: np.ndarray, samples: int = 16
                               for n in range(5)]}
 
 
+def with_empty(pool: np.ndarray, n_empty: int, n: int = 16) -> np.ndarray:
+    """n masks from a pool of samples [P, H, W] of which n_empty are empty where the pool allows (the first of each
+    kind in draw order, nothing picked for its shape); short of either kind, the other fills the set."""
+    empty = [j for j in range(len(pool)) if not pool[j].any()]
+    full = [j for j in range(len(pool)) if pool[j].any()]
+    n_full = min(n - min(n_empty, len(empty)), len(full))
+    return pool[empty[:n - n_full] + full[:n_full]]
+
+
 def synthetic_readers(marked: np.ndarray, spreads=(0.2, 0.3, 0.4, 0.5), samples: int = 16,
                       seed: int = 0) -> list:
     """What a reader must achieve: readers p = clip(share + N(0, spread^2)) of the true share, each one's correlation

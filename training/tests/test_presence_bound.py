@@ -127,3 +127,15 @@ def test_the_patient_effect_sees_a_residual_shared_by_a_patient_s_nodules_and_no
     follows = pb.patient_effect(ds, np.arange(600), shared)
     assert follows["pairs"] == 600 and follows["corr"] > 0.9
     assert abs(pb.patient_effect(ds, np.arange(600), rng.normal(size=600))["corr"]) < 0.15
+
+
+def test_a_set_with_a_given_number_of_empty_samples_takes_the_first_of_each_kind_and_fills_from_the_other():
+    pool = np.zeros((10, 2, 2), np.uint8)
+    for j in (1, 2, 4, 7, 8):                  # five samples with a lesion, each marked with its draw
+        pool[j, 1, 1] = j
+    def drawn(chosen):
+        return sorted(int(c[1, 1]) if c.any() else -1 for c in chosen)
+    assert drawn(pb.with_empty(pool, 2, 4)) == [-1, -1, 1, 2]
+    assert drawn(pb.with_empty(pool, 0, 6)) == [-1, 1, 2, 4, 7, 8]     # only five with a lesion
+    assert drawn(pb.with_empty(pool, 9, 7)) == [-1] * 5 + [1, 2]        # only five empty
+    assert len(pb.with_empty(pool, 3, 7)) == 7
