@@ -17,7 +17,7 @@ of what it misses follows the patient; --with-outline adds those features to a n
 import argparse
 import json
 from pathlib import Path
-from typing import Callable, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 import torch
@@ -36,13 +36,14 @@ def checkpoint_reader(path: str) -> MeanMaskNet:
     return net
 
 
-def reader(args, ds, calib_idx: np.ndarray) -> Tuple[Callable[[np.ndarray], np.ndarray], str]:
-    """-> (slice indices -> the reader's score of the share, a description)."""
-    def outline(idx):
-        return pb.outline_scale(pb.outline_features(ds, idx))
+def reader(args, ds, calib_idx: np.ndarray,
+           features: Optional[np.ndarray]) -> Tuple[Callable[[np.ndarray], np.ndarray], np.ndarray, str]:
+    """-> (slice indices -> the reader's score of the share, its scores of the calibration slices, a description).
+    features: the outline's features of every slice, for --outline-oracle and --with-outline."""
     if args.outline_oracle:
-        fit = pb.quadratic_fit(outline(ds.train_idx), pb.marked_counts(ds, ds.train_idx) / 4)
-        return (lambda idx: fit(outline(idx))), "outline oracle: the first marking rater's outline, quadratic fit"
+        fit = pb.quadratic_fit(features[ds.train_idx], pb.marked_counts(ds, ds.train_idx) / 4)
+        return (lambda idx: fit(features[idx])), fit(features[calib_idx]), \
+            "outline oracle: the first marking rater's outline, quadratic fit"
     if args.checkpoint:
         net, context, what = checkpoint_reader(args.checkpoint), 0, f"mean-mask network of {args.checkpoint}"
     else:
@@ -50,10 +51,12 @@ def reader(args, ds, calib_idx: np.ndarray) -> Tuple[Callable[[np.ndarray], np.n
         net = pb.train_reader(ds, context, args.train_iterations)
     def peaks(idx):
         return pb.reader_peaks(net, ds, idx, context)
+    calib_peaks = peaks(calib_idx)
     if not args.with_outline:
-        return peaks, what
-    both = pb.quadratic_fit(np.c_[outline(calib_idx), peaks(calib_idx)], pb.marked_counts(ds, calib_idx) / 4)
-    return (lambda idx: both(np.c_[outline(idx), peaks(idx)])), what + ", with the outline's features"
+        return peaks, calib_peaks, what
+    both = pb.quadratic_fit(np.c_[features[calib_idx], calib_peaks], pb.marked_counts(ds, calib_idx) / 4)
+    return (lambda idx: both(np.c_[features[idx], peaks(idx)])), both(np.c_[features[calib_idx], calib_peaks]), \
+        what + ", with the outline's features"
 
 
 def main():
@@ -77,8 +80,10 @@ def main():
     ds = LIDC(write_splits=False)
     calib_idx = np.random.default_rng(0).choice(ds.train_idx, min(args.calibration_slices, len(ds.train_idx)),
                                                 replace=False)
-    read, what = reader(args, ds, calib_idx)
-    calibrate = pb.binned_calibration(read(calib_idx), pb.marked_counts(ds, calib_idx) / 4)
+    features = pb.outline_scale(pb.outline_features(ds, np.arange(len(ds.meta)))) \
+        if args.outline_oracle or args.with_outline else None
+    read, calib_scores, what = reader(args, ds, calib_idx, features)
+    calibrate = pb.binned_calibration(calib_scores, pb.marked_counts(ds, calib_idx) / 4)
     marked = pb.marked_counts(ds, ds.val_idx)
     share = marked / 4
     score = read(ds.val_idx)
@@ -90,8 +95,7 @@ def main():
               "syntheticReaders": pb.synthetic_readers(marked, samples=args.samples),
               "latentCeiling": pb.latent_ceiling(marked, samples=args.samples)}
     if args.outline_oracle:
-        features = pb.outline_scale(pb.outline_features(ds, ds.val_idx))
-        result["featureShareCorr"] = {name: round(_corr(features[:, c], share) or 0.0, 3)
+        result["featureShareCorr"] = {name: round(_corr(features[ds.val_idx, c], share) or 0.0, 3)
                                       for c, name in enumerate(pb.OUTLINE_FEATURES)}
         everyone = np.arange(len(ds.meta))
         result["residualBetweenNodulesOfAPatient"] = pb.patient_effect(

@@ -93,8 +93,8 @@ def main():
         for name, chosen in sets_of(pool, marked, p, np.random.default_rng(noise_seed), args.samples).items():
             row = all_metrics(chosen, raters)
             row.update({"index": int(i), "order": order, "raters_marked": marked, "reader_p": round(p, 4),
-                        "empty_samples": int((chosen.reshape(len(chosen), -1).max(1) == 0).sum()),
-                        "pool_empty": int((pool.reshape(len(pool), -1).max(1) == 0).sum())})
+                        "empty_samples": validation.empty_count(chosen),
+                        "pool_empty": validation.empty_count(pool)})
             rows[name].append(row)
         print(f"slice {order + 1}/{len(idx)}, {time.time() - t0:.0f} s", flush=True)
     out_dir = Path(args.out_dir)

@@ -73,9 +73,11 @@ def outline_features(ds, idx: np.ndarray, ring: int = 3) -> np.ndarray:
     outlined area, the stack's length and how far the slice is from its nearer end. Slices nobody marked have no
     outline: their first six features are 0. [len(idx), 9]"""
     out = np.zeros((len(idx), len(OUTLINE_FEATURES)))
+    largest = {}                       # per stack (its first row): the largest outlined area
     for row, i in enumerate(idx):
         stack = nodule_slices(ds, i)
-        areas = [int(m.sum()) if m is not None else 0 for m in (_outline(ds, j) for j in stack)]
+        if stack.start not in largest:
+            largest[stack.start] = max(int(m.sum()) if m is not None else 0 for m in (_outline(ds, j) for j in stack))
         inside = _outline(ds, i)
         if inside is not None:
             image = np.asarray(ds.images[i], np.float32).reshape(inside.shape) / 255.0
@@ -85,7 +87,7 @@ def outline_features(ds, idx: np.ndarray, ring: int = 3) -> np.ndarray:
             out[row, :6] = [inside.sum(), mean_in, mean_ring, mean_in - mean_ring, image[inside].max(),
                             image[inside].std()]
         pos = i - stack.start
-        out[row, 6:] = [max(areas), len(stack), min(pos, len(stack) - 1 - pos)]
+        out[row, 6:] = [largest[stack.start], len(stack), min(pos, len(stack) - 1 - pos)]
     return out
 
 

@@ -79,6 +79,11 @@ def slice_inputs(ds, i: int, seed: int) -> Tuple[torch.Tensor, np.ndarray, int, 
     return image, raters, raters_marked(raters), seed * 100003 + int(i)
 
 
+def empty_count(samples: np.ndarray) -> int:
+    """How many of the binary masks [N, H, W] have no lesion pixel."""
+    return int((samples.reshape(len(samples), -1).max(1) == 0).sum())
+
+
 @torch.no_grad()
 def validate(model, ds, idx: np.ndarray, mask: MaskRange, samples: int = 16, steps: int = 10, seed: int = 0,
              schedule: Optional[LinearSchedule] = None, sampler: str = "ddpm", progress=None) -> dict:
@@ -93,7 +98,7 @@ def validate(model, ds, idx: np.ndarray, mask: MaskRange, samples: int = 16, ste
                            mask=mask)[0].numpy().astype(np.uint8)
         r = all_metrics(s, raters)
         r.update({"index": int(i), "raters_marked": marked,
-                  "empty_samples": int((s.reshape(samples, -1).max(1) == 0).sum())})
+                  "empty_samples": empty_count(s)})
         rows.append(r)
         if progress:
             progress(k + 1, len(idx))
